@@ -1,0 +1,36 @@
+//! # edgebench dataset
+//!
+//! The one place where the edgebench dataset is defined and guarded. Everything that meets in the
+//! dataset — the collector that writes it, the report that reads it, contributors who extend it
+//! by pull request, and researchers who load it with pandas, polars, DuckDB or pyarrow — goes
+//! through the types and rules of this crate.
+//!
+//! Design, in the order data flows:
+//!
+//! - [`schema`]: schema v1 as Rust types and as a value ([`schema::TableSchema`]); the Arrow
+//!   schema, the JSON Schema files and the data dictionary are all derived from it ([`dictionary`]).
+//! - [`ids`]: row ids are hashes of identifying fields; partition directories are slugs.
+//! - [`shard`]: deterministic Parquet encoding (zstd, provenance in the footer) and defensive
+//!   decoding under [`shard::Limits`].
+//! - [`store`] and [`manifest`]: the on-disk layout, atomic writes, crash recovery.
+//! - [`validate`]: every check a contribution must pass, one line per problem.
+//! - [`listing`]: what the dataset holds (`dataset ls`).
+//!
+//! This crate depends on no inference engine: reading the dataset and building the report need
+//! nothing but a Rust toolchain.
+
+pub mod dictionary;
+mod error;
+pub mod fsutil;
+pub mod ids;
+pub mod listing;
+pub mod manifest;
+pub mod schema;
+pub mod shard;
+pub mod store;
+pub mod table;
+pub mod validate;
+
+pub use error::{Error, Result};
+pub use store::{Store, read_table};
+pub use table::Table;

@@ -1,0 +1,558 @@
+//! `dataset validate`: every check a contribution must pass, one line per problem.
+//!
+//! What is checked, in order: the directory layout (`v1/`, partitions, file names); the manifest
+//! (parseable, every entry well-formed, every listed shard present, no shard unlisted); each
+//! shard's bytes (hash = file name = manifest entry, size, declared row count), its footer
+//! (declared sizes within [`Limits`], `edgebench.*` entries consistent with the rows) and its
+//! schema (exact columns, order, types, nullability); then every row: column constraints, its id,
+//! its partition, the plausibility rules of [`rules`], duplicates across shards, and references
+//! between tables (a generation's run exists and agrees with it).
+//!
+//! The validator never panics on any input (a panic inside a reader is caught and reported as a
+//! problem with that file) and keeps memory bounded: files are read one at a time and only after
+//! their size is checked, rows are decoded a batch at a time, and what is kept across files is one
+//! 32-byte key per row id plus a small summary per run.
+
+pub mod columns;
+pub mod rules;
+
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::fs;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use crate::manifest::{MANIFEST_FILE, Manifest, ShardEntry};
+use crate::schema::v1::{self, Backend, Generation, Kernel, Microbench, Published, Run, SCHEMA_VERSION, VERSION_DIR};
+use crate::schema::{Sha256Hex, TableSchema};
+use crate::shard::{self, FOOTER_PROVENANCE_COLUMNS, Limits, OpenedShard};
+use crate::store::{LOCK_FILE, ShardPath, relative, walk_files};
+use crate::table::Table;
+use crate::fsutil::{self, TMP_MARKER};
+
+/// Problems listed per shard before the rest are only counted.
+const MAX_PROBLEMS_PER_SHARD: usize = 100;
+
+/// One problem: where it is, what is wrong, how to fix it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub file: String,
+    /// 0-based row within the shard.
+    pub row: Option<u64>,
+    pub column: Option<String>,
+    pub message: String,
+    pub fix: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(row) = self.row {
+            write!(f, ": row {row}")?;
+        }
+        if let Some(column) = &self.column {
+            write!(f, ": column {column}")?;
+        }
+        // One line per problem, whatever the data holds.
+        let message = self.message.replace(['\n', '\r'], " ");
+        write!(f, ": {message} (fix: {})", self.fix)
+    }
+}
+
+/// What `validate` found.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub problems: Vec<Problem>,
+    pub shards_checked: usize,
+    pub rows_checked: u64,
+}
+
+impl Report {
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// The directory given is not something that can be validated (exit code 2 in the CLI).
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    #[error("{}: no such directory", .0.display())]
+    NotADirectory(PathBuf),
+    #[error("{}: not an edgebench dataset (no {VERSION_DIR}/ directory inside; give the directory that holds {VERSION_DIR}/{MANIFEST_FILE})", .0.display())]
+    NotADataset(PathBuf),
+}
+
+/// Validates the dataset at `root` (the directory holding `v1/`).
+pub fn validate(root: &Path, limits: &Limits) -> Result<Report, UsageError> {
+    if !root.is_dir() {
+        return Err(UsageError::NotADirectory(root.to_owned()));
+    }
+    let version_dir = root.join(VERSION_DIR);
+    if !version_dir.is_dir() {
+        return Err(UsageError::NotADataset(root.to_owned()));
+    }
+    let mut v = Validator {
+        version_dir,
+        limits: *limits,
+        report: Report::default(),
+        files: Vec::new(),
+        ids: HashMap::new(),
+        runs: HashMap::new(),
+    };
+    v.check_other_versions(root);
+    v.run();
+    Ok(v.report)
+}
+
+/// What a generation must agree with in its run.
+struct RunSummary {
+    device_label: String,
+    backend: Backend,
+    power_mode: Option<String>,
+    model_name: String,
+    model_sha256: Sha256Hex,
+    max_output_tokens: u32,
+}
+
+struct Validator {
+    version_dir: PathBuf,
+    limits: Limits,
+    report: Report,
+    /// Display names of checked shards (indexed by the locations below).
+    files: Vec<String>,
+    /// Per table: row id → (file index, row).
+    ids: HashMap<&'static str, HashMap<[u8; 32], (u32, u64)>>,
+    runs: HashMap<[u8; 32], RunSummary>,
+}
+
+/// Problems of one shard, capped.
+struct Sink<'a> {
+    file: &'a str,
+    problems: &'a mut Vec<Problem>,
+    count: usize,
+}
+
+impl Sink<'_> {
+    fn add(&mut self, row: Option<u64>, column: Option<&str>, message: impl Into<String>, fix: impl Into<String>) {
+        self.count += 1;
+        if self.count <= MAX_PROBLEMS_PER_SHARD {
+            self.problems.push(Problem {
+                file: self.file.to_owned(),
+                row,
+                column: column.map(str::to_owned),
+                message: message.into(),
+                fix: fix.into(),
+            });
+        }
+    }
+
+    fn finish(self) {
+        if self.count > MAX_PROBLEMS_PER_SHARD {
+            self.problems.push(Problem {
+                file: self.file.to_owned(),
+                row: None,
+                column: None,
+                message: format!("{} more problems in this shard were not listed", self.count - MAX_PROBLEMS_PER_SHARD),
+                fix: "fix the listed ones and validate again".into(),
+            });
+        }
+    }
+}
+
+fn key(id: &Sha256Hex) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let hex = id.as_str().as_bytes();
+    let nibble = |c: u8| if c.is_ascii_digit() { c - b'0' } else { c - b'a' + 10 };
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = (nibble(hex[2 * i]) << 4) | nibble(hex[2 * i + 1]);
+    }
+    out
+}
+
+fn table_rank(name: &str) -> usize {
+    v1::TABLES.iter().position(|t| t.name == name).unwrap_or(usize::MAX)
+}
+
+impl Validator {
+    fn display(&self, rel: &str) -> String {
+        self.version_dir.join(rel).display().to_string()
+    }
+
+    fn problem(&mut self, file: String, message: impl Into<String>, fix: impl Into<String>) {
+        self.report.problems.push(Problem { file, row: None, column: None, message: message.into(), fix: fix.into() });
+    }
+
+    fn check_other_versions(&mut self, root: &Path) {
+        let Ok(entries) = fs::read_dir(root) else { return };
+        let mut names: Vec<String> = entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
+        names.sort();
+        for name in names {
+            let is_version = name.len() > 1 && name.starts_with('v') && name[1..].bytes().all(|b| b.is_ascii_digit());
+            if is_version && name != VERSION_DIR {
+                self.problem(
+                    root.join(&name).display().to_string(),
+                    format!("schema version directory `{name}` is not known to this tool (it knows {VERSION_DIR})"),
+                    "upgrade edgebench, or remove the directory",
+                );
+            }
+        }
+    }
+
+    fn run(&mut self) {
+        let manifest_path = self.version_dir.join(MANIFEST_FILE);
+        let manifest = match Manifest::load(&manifest_path) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                let fix = if manifest_path.exists() {
+                    "repair the JSON by hand or run `dataset repair` to rebuild the listing"
+                } else {
+                    "run `dataset repair` to create it from the shards present"
+                };
+                let message = match &e {
+                    crate::Error::Io { source, .. } => source.to_string(),
+                    crate::Error::Format { message, .. } => message.clone(),
+                    other => other.to_string(),
+                };
+                self.problem(manifest_path.display().to_string(), message, fix);
+                None
+            }
+        };
+        let listed = manifest.as_ref().map(|m| self.check_manifest(m)).unwrap_or_default();
+
+        let mut files = Vec::new();
+        if let Err(e) = walk_files(&self.version_dir, &mut files) {
+            self.problem(self.version_dir.display().to_string(), format!("cannot list the directory: {e}"), "check permissions");
+        }
+        let mut shards: Vec<(ShardPath, String)> = Vec::new();
+        let mut on_disk = std::collections::HashSet::new();
+        for path in files {
+            let Some(rel) = relative(&self.version_dir, &path) else {
+                self.problem(path.display().to_string(), "file name is not valid UTF-8", "rename or delete the file");
+                continue;
+            };
+            if rel == MANIFEST_FILE || rel == LOCK_FILE {
+                continue;
+            }
+            let file = self.display(&rel);
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if name.contains(TMP_MARKER) {
+                self.problem(file, "temporary file left by an interrupted write", "delete it, or run `dataset repair`");
+                continue;
+            }
+            match ShardPath::parse(&rel) {
+                Err(e) => self.problem(file, format!("unexpected file: {e}"), "move it out of the dataset directory or delete it"),
+                Ok(sp) if v1::table(&sp.table).is_none() => self.problem(
+                    file,
+                    format!("unknown table `{}` (v1 has: {})", sp.table, v1::TABLES.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")),
+                    "move the shard under the right table directory",
+                ),
+                Ok(sp) => {
+                    on_disk.insert(rel.clone());
+                    if manifest.is_some() && !listed.contains_key(&rel) {
+                        self.problem(
+                            file,
+                            "shard is not listed in MANIFEST.json",
+                            "run `dataset repair` to list complete shards, or delete the file",
+                        );
+                    }
+                    shards.push((sp, rel));
+                }
+            }
+        }
+        for rel in listed.keys() {
+            if !on_disk.contains(rel) {
+                self.problem(
+                    self.display(rel),
+                    "listed in MANIFEST.json but the file is missing",
+                    "add the shard file, or remove its entry from MANIFEST.json",
+                );
+            }
+        }
+        shards.sort_by(|a, b| table_rank(&a.0.table).cmp(&table_rank(&b.0.table)).then(a.1.cmp(&b.1)));
+        for (sp, rel) in shards {
+            let entry = listed.get(&rel).cloned();
+            let file = self.display(&rel);
+            let outcome = catch_unwind(AssertUnwindSafe(|| match sp.table.as_str() {
+                "runs" => self.check_shard::<Run>(&sp, &rel, entry.as_ref()),
+                "generations" => self.check_shard::<Generation>(&sp, &rel, entry.as_ref()),
+                "kernels" => self.check_shard::<Kernel>(&sp, &rel, entry.as_ref()),
+                "microbench" => self.check_shard::<Microbench>(&sp, &rel, entry.as_ref()),
+                _ => self.check_shard::<Published>(&sp, &rel, entry.as_ref()),
+            }));
+            if let Err(panic) = outcome {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_default();
+                self.problem(file, format!("the Parquet reader failed on this file ({what})"), "the file is corrupt: regenerate it");
+            }
+        }
+    }
+
+    /// Checks manifest entries; returns the well-formed ones by path.
+    fn check_manifest(&mut self, m: &Manifest) -> BTreeMap<String, ShardEntry> {
+        let file = self.version_dir.join(MANIFEST_FILE).display().to_string();
+        if m.schema_version != SCHEMA_VERSION {
+            self.problem(file.clone(), format!("schema_version is `{}`, expected `{SCHEMA_VERSION}`", m.schema_version), "set it to the version of the shards it lists");
+        }
+        let mut listed = BTreeMap::new();
+        for (i, e) in m.shards.iter().enumerate() {
+            let at = format!("shards[{i}] (`{}`)", crate::schema::truncate(&e.path, 120));
+            let fix = "regenerate the entry with `dataset repair`";
+            match ShardPath::parse(&e.path) {
+                Err(msg) => self.problem(file.clone(), format!("{at}: {msg}"), fix),
+                Ok(sp) => {
+                    if sp.table != e.table {
+                        self.problem(file.clone(), format!("{at}: table is `{}` but the path is under `{}`", e.table, sp.table), fix);
+                    }
+                    if sp.sha256 != e.sha256.as_str() {
+                        self.problem(file.clone(), format!("{at}: sha256 differs from the file name"), fix);
+                    }
+                    if e.schema_version != SCHEMA_VERSION {
+                        self.problem(file.clone(), format!("{at}: schema_version `{}` is not `{SCHEMA_VERSION}`", e.schema_version), fix);
+                    }
+                    if listed.insert(e.path.clone(), e.clone()).is_some() {
+                        self.problem(file.clone(), format!("{at}: listed twice"), "remove the duplicate entry");
+                    }
+                }
+            }
+        }
+        listed
+    }
+
+    fn check_shard<T: Table>(&mut self, sp: &ShardPath, rel: &str, entry: Option<&ShardEntry>) {
+        let file = self.display(rel);
+        let abs = self.version_dir.join(rel);
+        let file_index = self.files.len() as u32;
+        self.files.push(file.clone());
+        self.report.shards_checked += 1;
+        let mut problems = std::mem::take(&mut self.report.problems);
+        let mut sink = Sink { file: &file, problems: &mut problems, count: 0 };
+        self.check_shard_into::<T>(sp, &abs, entry, file_index, &mut sink);
+        sink.finish();
+        self.report.problems = problems;
+    }
+
+    fn check_shard_into<T: Table>(&mut self, sp: &ShardPath, abs: &Path, entry: Option<&ShardEntry>, file_index: u32, sink: &mut Sink) {
+        let schema: &TableSchema = T::schema();
+        if fs::symlink_metadata(abs).map(|m| m.file_type().is_symlink()).unwrap_or(false) {
+            sink.add(None, None, "is a symbolic link; shards must be regular files", "replace the link with the file");
+            return;
+        }
+        let bytes = match fsutil::read_limited(abs, self.limits.max_file_bytes) {
+            Ok(b) => b,
+            Err(crate::Error::Format { message, .. }) => {
+                sink.add(None, None, message, "split the data into shards under the limit");
+                return;
+            }
+            Err(e) => {
+                sink.add(None, None, format!("cannot read: {e}"), "check the file and its permissions");
+                return;
+            }
+        };
+        let len = bytes.len() as u64;
+        let sha = Sha256Hex::of(&bytes);
+        if sha.as_str() != sp.sha256 {
+            sink.add(None, None, format!("file name is not the sha256 of its bytes ({sha}); the file was changed after it was written"), "never edit shards: regenerate it with the edgebench tools");
+        }
+        if let Some(e) = entry {
+            if e.sha256 != sha {
+                sink.add(None, None, "bytes do not match the sha256 in MANIFEST.json", "regenerate the shard or its manifest entry (`dataset repair`)");
+            }
+            if e.bytes != len {
+                sink.add(None, None, format!("is {len} bytes but MANIFEST.json says {}", e.bytes), "regenerate the manifest entry");
+            }
+        }
+        let opened = match OpenedShard::open(bytes.into(), &self.limits) {
+            Ok(o) => o,
+            Err(message) => {
+                sink.add(None, None, message, "regenerate the shard with the edgebench tools");
+                return;
+            }
+        };
+        if let Some(e) = entry
+            && e.rows != opened.num_rows()
+        {
+            sink.add(None, None, format!("holds {} rows but MANIFEST.json says {}", opened.num_rows(), e.rows), "regenerate the manifest entry");
+        }
+        if !schema_matches(schema, &opened, sink) {
+            return;
+        }
+        // Footer: table and version must be there; every other edgebench.* entry must be a
+        // provenance column whose value is the same in every row.
+        let mut footer_checks: Vec<(String, String)> = Vec::new();
+        let entries = opened.footer_entries();
+        for required in ["table", "schema_version"] {
+            if !entries.iter().any(|(k, _)| k == required) {
+                sink.add(None, None, format!("footer lacks `edgebench.{required}`"), "write shards with the edgebench dataset writer");
+            }
+        }
+        for (k, value) in entries {
+            let value = value.unwrap_or_default();
+            match k.as_str() {
+                "table" if value != schema.name => sink.add(None, None, format!("footer says table `{value}` but the shard is under `{}`", schema.name), "move the shard or regenerate it"),
+                "schema_version" if value != SCHEMA_VERSION => sink.add(None, None, format!("footer says schema version `{value}`, expected `{SCHEMA_VERSION}`"), "regenerate the shard"),
+                "table" | "schema_version" | "writer" => {}
+                col if FOOTER_PROVENANCE_COLUMNS.contains(&col) && schema.column(col).is_some() => footer_checks.push((k, value)),
+                _ => sink.add(None, None, format!("footer has unknown entry `edgebench.{k}`"), "only the dataset writer's entries belong in the footer"),
+            }
+        }
+        let batches = match opened.batches(&self.limits) {
+            Ok(b) => b,
+            Err(message) => {
+                sink.add(None, None, message, "regenerate the shard");
+                return;
+            }
+        };
+        let mut offset: u64 = 0;
+        for batch in batches {
+            let batch = match batch {
+                Ok(b) => b,
+                Err(e) => {
+                    sink.add(Some(offset), None, format!("cannot decode rows: {e}"), "the file is corrupt: regenerate it");
+                    return;
+                }
+            };
+            footer_checks.retain(|(col, expected)| {
+                let Some(array) = batch.column_by_name(col) else { return false };
+                for i in 0..array.len() {
+                    let actual = shard::value_text(array.as_ref(), i);
+                    if actual.as_deref() != Some(expected.as_str()) {
+                        sink.add(Some(offset + i as u64), Some(col), format!("is {} but the footer says `{expected}`", actual.map(|a| format!("`{a}`")).unwrap_or("null".into())), "regenerate the shard");
+                        return false;
+                    }
+                }
+                true
+            });
+            let column_issues = columns::check_batch(schema, &batch);
+            let clean = column_issues.is_empty();
+            for (row, issue) in column_issues {
+                sink.add(row.map(|r| offset + r as u64), Some(issue.column), issue.message, issue.fix);
+            }
+            match shard::rows_of::<T>(&batch) {
+                Ok(rows) => {
+                    for (i, row) in rows.iter().enumerate() {
+                        self.check_row(row, sp, file_index, offset + i as u64, sink);
+                    }
+                }
+                Err(message) if clean => sink.add(Some(offset), None, message, "regenerate the shard"),
+                Err(_) => {}
+            }
+            offset += batch.num_rows() as u64;
+        }
+        self.report.rows_checked += offset;
+        if offset != opened.num_rows() {
+            sink.add(None, None, format!("decoded {offset} rows but the footer declares {}", opened.num_rows()), "the file is corrupt: regenerate it");
+        }
+    }
+
+    fn check_row<T: Table>(&mut self, row: &T, sp: &ShardPath, file_index: u32, at: u64, sink: &mut Sink) {
+        let schema = T::schema();
+        let expected = row.compute_id();
+        if *row.id() != expected {
+            let fields: Vec<&str> = row.identity().iter().map(|(n, _)| *n).collect();
+            sink.add(Some(at), Some(schema.id_column), format!("is not the sha256 of the identifying fields ({}); expected {expected}", fields.join(", ")), "recompute ids with the dataset writer; never edit identifying fields by hand");
+        }
+        let mut issues = Vec::new();
+        row.check(&mut issues);
+        for issue in issues {
+            sink.add(Some(at), Some(issue.column), issue.message, issue.fix);
+        }
+        let (device, model) = row.partition();
+        if device != sp.device || model != sp.model {
+            sink.add(Some(at), Some(schema.partition.device_column), format!("row belongs in device={device}/model={model} but the shard is in device={}/model={}", sp.device, sp.model), "write rows with the dataset writer, which partitions them");
+        }
+        let ids = self.ids.entry(schema.name).or_default();
+        if let Some(&(other_file, other_row)) = ids.get(&key(row.id())) {
+            let other = self.files.get(other_file as usize).cloned().unwrap_or_default();
+            sink.add(Some(at), Some(schema.id_column), format!("duplicate id {}: also {other} row {other_row}", row.id()), "the same measurement was contributed twice: drop one of the shards");
+        } else {
+            ids.insert(key(row.id()), (file_index, at));
+        }
+        self.check_references(row as &dyn Any, at, sink);
+    }
+
+    fn check_references(&mut self, row: &dyn Any, at: u64, sink: &mut Sink) {
+        if let Some(r) = row.downcast_ref::<Run>() {
+            self.runs.insert(key(&r.run_id), RunSummary {
+                device_label: r.device_label.clone(),
+                backend: r.backend,
+                power_mode: r.power_mode.clone(),
+                model_name: r.model_name.clone(),
+                model_sha256: r.model_sha256.clone(),
+                max_output_tokens: r.max_output_tokens,
+            });
+        } else if let Some(g) = row.downcast_ref::<Generation>() {
+            let Some(run) = self.runs.get(&key(&g.run_id)) else {
+                sink.add(Some(at), Some("run_id"), format!("run {} is not in the runs table", g.run_id), "contribute the run's row together with its generations");
+                return;
+            };
+            let mismatches = [
+                ("device_label", g.device_label != run.device_label),
+                ("backend", g.backend != run.backend),
+                ("power_mode", g.power_mode != run.power_mode),
+                ("model_name", g.model_name != run.model_name),
+                ("model_sha256", g.model_sha256 != run.model_sha256),
+            ];
+            for (column, differs) in mismatches {
+                if differs {
+                    sink.add(Some(at), Some(column), "differs from the same column of its run", "copy the run's value");
+                }
+            }
+            if let Some(n) = g.output_tokens
+                && n > run.max_output_tokens
+            {
+                sink.add(Some(at), Some("output_tokens"), format!("{n} tokens exceeds the run's max_output_tokens ({})", run.max_output_tokens), "check the token count");
+            }
+        } else if let Some(k) = row.downcast_ref::<Kernel>()
+            && let Some(run_id) = &k.run_id
+            && !self.runs.contains_key(&key(run_id))
+        {
+            sink.add(Some(at), Some("run_id"), format!("run {run_id} is not in the runs table"), "contribute the run, or leave run_id null for a stand-alone capture");
+        }
+    }
+}
+
+/// Compares a shard's Arrow schema with the table's, column by column. True when identical.
+fn schema_matches(schema: &TableSchema, opened: &OpenedShard, sink: &mut Sink) -> bool {
+    let expected = schema.arrow_schema();
+    let actual = opened.arrow_schema();
+    let mut ok = true;
+    let fix = "write shards with the edgebench dataset writer (see schema/v1/README.md)";
+    for field in expected.fields() {
+        match actual.field_with_name(field.name()) {
+            Err(_) => {
+                ok = false;
+                sink.add(None, Some(field.name()), "column is missing", fix);
+            }
+            Ok(found) => {
+                if found.data_type() != field.data_type() {
+                    ok = false;
+                    sink.add(None, Some(field.name()), format!("has type {}, expected {}", found.data_type(), field.data_type()), fix);
+                }
+                if found.is_nullable() != field.is_nullable() {
+                    ok = false;
+                    let say = |n: bool| if n { "nullable" } else { "not nullable" };
+                    sink.add(None, Some(field.name()), format!("is {}, expected {}", say(found.is_nullable()), say(field.is_nullable())), fix);
+                }
+            }
+        }
+    }
+    for field in actual.fields() {
+        if expected.field_with_name(field.name()).is_err() {
+            ok = false;
+            sink.add(None, Some(field.name()), format!("is not a column of `{}` in schema v1", schema.name), fix);
+        }
+    }
+    if ok {
+        let order: Vec<&String> = actual.fields().iter().map(|f| f.name()).collect();
+        let want: Vec<&String> = expected.fields().iter().map(|f| f.name()).collect();
+        if order != want {
+            ok = false;
+            sink.add(None, None, "columns are not in schema order", fix);
+        }
+    }
+    ok
+}
