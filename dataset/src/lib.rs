@@ -21,6 +21,7 @@
 
 pub mod dictionary;
 mod error;
+pub mod fixtures;
 pub mod fsutil;
 pub mod ids;
 pub mod listing;

@@ -1,0 +1,172 @@
+//! Every table survives write → read unchanged; the writer refuses what the validator would
+//! reject; shards are deterministic and carry their provenance in the footer.
+
+use std::path::Path;
+
+use edgebench_dataset::fixtures;
+use edgebench_dataset::schema::v1::*;
+use edgebench_dataset::shard::{self, Limits, OpenedShard};
+use edgebench_dataset::{Error, Store, Table, listing, read_table, validate};
+
+fn sorted<T: Table>(mut rows: Vec<T>) -> Vec<T> {
+    rows.sort_by(|a, b| a.id().cmp(b.id()));
+    rows
+}
+
+fn assert_valid(root: &Path) {
+    let report = validate::validate(root, &Limits::default()).unwrap();
+    let lines: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
+    assert!(lines.is_empty(), "expected a valid dataset, got:\n{}", lines.join("\n"));
+}
+
+/// A small dataset with every table: two devices, CPU and GPU, a failed run, kernels,
+/// micro-benchmarks and published values.
+pub fn sample() -> (Vec<Run>, Vec<Generation>, Vec<Kernel>, Vec<Microbench>, Vec<Published>) {
+    let mut runs = Vec::new();
+    for rep in 0..3 {
+        runs.push(fixtures::run("Jetson Orin NX", Backend::Cpu, Some("MAXN"), "SmolLM2 135M", rep));
+        runs.push(fixtures::run("Jetson Orin NX", Backend::Cuda, Some("MAXN"), "SmolLM2 135M", rep));
+        runs.push(fixtures::run("MacBook Pro M4", Backend::Cpu, None, "gemma-3-270m", rep));
+    }
+    runs.push(fixtures::failed_run("MacBook Pro M4", "gemma-3-270m", 3));
+    let generations = runs
+        .iter()
+        .filter(|r| r.status == RunStatus::Ok)
+        .flat_map(|r| (0..3).map(move |i| fixtures::generation(r, i)))
+        .collect();
+    let kernels = vec![
+        fixtures::kernel("Jetson Orin NX", "SmolLM2 135M", "mul_mat_q", OpClass::Gemm, 100, 5000.0),
+        fixtures::kernel("Jetson Orin NX", "SmolLM2 135M", "mul_mat_vec_q", OpClass::Gemv, 3000, 800.0),
+        fixtures::kernel("Jetson Orin NX", "SmolLM2 135M", "rms_norm_f32", OpClass::Norm, 3000, 40.0),
+    ];
+    let microbench = vec![
+        fixtures::microbench("Jetson AGX Orin", FusionVariant::Unfused, 0, 1924.2),
+        fixtures::microbench("Jetson AGX Orin", FusionVariant::Fused, 0, 1003.5),
+    ];
+    let published = vec![
+        fixtures::published("Jetson Orin NX", Some("Qwen-1.5B"), "load_ms", 707.0, "ms", "from 707 ms on CPU to 2086 ms on GPU"),
+        fixtures::published("Jetson AGX Orin", None, "fusion_time_us", 1924.2, "µs", "from 1,924.2 µs to 1,003.5 µs"),
+    ];
+    (runs, generations, kernels, microbench, published)
+}
+
+#[test]
+fn every_table_round_trips_and_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let (runs, generations, kernels, microbench, published) = sample();
+    let (mut store, recovery) = Store::open(dir.path()).unwrap();
+    assert_eq!(recovery, Default::default());
+    store.append(runs.clone()).unwrap();
+    store.append(generations.clone()).unwrap();
+    store.append(kernels.clone()).unwrap();
+    store.append(microbench.clone()).unwrap();
+    store.append(published.clone()).unwrap();
+    drop(store);
+
+    assert_eq!(sorted(read_table::<Run>(dir.path()).unwrap()), sorted(runs.clone()));
+    assert_eq!(sorted(read_table::<Generation>(dir.path()).unwrap()), sorted(generations.clone()));
+    assert_eq!(sorted(read_table::<Kernel>(dir.path()).unwrap()), sorted(kernels));
+    assert_eq!(sorted(read_table::<Microbench>(dir.path()).unwrap()), sorted(microbench));
+    assert_eq!(sorted(read_table::<Published>(dir.path()).unwrap()), sorted(published));
+    assert_valid(dir.path());
+
+    // Layout: partitions are slugs; microbench and model-free published rows use model=no-model.
+    let manifest = edgebench_dataset::manifest::Manifest::load(&dir.path().join("v1/MANIFEST.json")).unwrap();
+    let paths: Vec<&str> = manifest.shards.iter().map(|s| s.path.as_str()).collect();
+    assert!(paths.iter().any(|p| p.starts_with("runs/device=jetson-orin-nx/model=smollm2-135m/")), "{paths:?}");
+    assert!(paths.iter().any(|p| p.starts_with("microbench/device=jetson-agx-orin/model=no-model/")), "{paths:?}");
+    assert!(paths.iter().any(|p| p.starts_with("published/device=jetson-agx-orin/model=no-model/")), "{paths:?}");
+
+    // ls: one cell per device × backend × mode × model, with run and generation counts.
+    let l = listing::list(dir.path()).unwrap();
+    assert_eq!(l.cells.len(), 3);
+    let mac = l.cells.iter().find(|c| c.key.device_label == "MacBook Pro M4").unwrap();
+    assert_eq!((mac.counts.runs, mac.counts.runs_ok, mac.counts.generations), (4, 3, 9));
+    assert_eq!(l.tables["generations"].rows, 27);
+    let json = serde_json::to_value(&l).unwrap();
+    assert_eq!(json["cells"][0]["device_label"], "Jetson Orin NX");
+}
+
+#[test]
+fn shards_are_deterministic_and_carry_provenance_in_the_footer() {
+    let runs: Vec<Run> = (0..4).map(|r| fixtures::run("Jetson Orin NX", Backend::Cpu, Some("MAXN"), "SmolLM2 135M", r)).collect();
+    let mut a = runs.clone();
+    let mut b: Vec<Run> = runs.into_iter().rev().collect();
+    let bytes_a = shard::encode(&mut a).unwrap();
+    let bytes_b = shard::encode(&mut b).unwrap();
+    assert_eq!(bytes_a, bytes_b, "row order must not change the bytes (and so the shard id)");
+
+    let opened = OpenedShard::open(bytes_a.into(), &Limits::default()).unwrap();
+    let footer: std::collections::HashMap<String, Option<String>> = opened.footer_entries().into_iter().collect();
+    let get = |k: &str| footer.get(k).cloned().flatten();
+    assert_eq!(get("table").as_deref(), Some("runs"));
+    assert_eq!(get("schema_version").as_deref(), Some(SCHEMA_VERSION));
+    assert_eq!(get("device_label").as_deref(), Some("Jetson Orin NX"));
+    assert_eq!(get("power_mode").as_deref(), Some("MAXN"));
+    assert_eq!(get("collector_git_commit").as_deref(), Some("0123456789abcdef0123456789abcdef01234567"));
+    assert_eq!(get("host_ram_bytes").as_deref(), Some((16u64 << 30).to_string().as_str()));
+    // Not constant across the shard, so not in the footer.
+    assert_eq!(get("repetition"), None);
+    assert_eq!(get("run_config_sha256").is_some(), true);
+    // The Arrow schema is the one derived from the Rust types.
+    assert_eq!(opened.arrow_schema().fields(), Run::SCHEMA.arrow_schema().fields());
+}
+
+#[test]
+fn writer_refuses_duplicates_wrong_ids_and_implausible_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = Store::open(dir.path()).unwrap();
+    let run = fixtures::run("Jetson Orin NX", Backend::Cpu, None, "SmolLM2 135M", 0);
+    store.append(vec![run.clone()]).unwrap();
+
+    let err = store.append(vec![run.clone()]).unwrap_err();
+    assert!(matches!(err, Error::InvalidRows(ref m) if m.contains("already in the dataset")), "{err}");
+
+    let mut wrong_id = fixtures::run("Jetson Orin NX", Backend::Cpu, None, "SmolLM2 135M", 1);
+    wrong_id.repetition = 2;
+    let err = store.append(vec![wrong_id]).unwrap_err();
+    assert!(err.to_string().contains("should be"), "{err}");
+
+    let mut negative = fixtures::generation(&run, 0);
+    negative.ttft_ms = Some(-3.0);
+    negative.generation_id = negative.compute_id();
+    let err = store.append(vec![negative]).unwrap_err();
+    assert!(err.to_string().contains("column ttft_ms") && err.to_string().contains("negative"), "{err}");
+
+    // Nothing of the refused batches reached the disk.
+    drop(store);
+    assert_eq!(read_table::<Run>(dir.path()).unwrap().len(), 1);
+    assert_eq!(read_table::<Generation>(dir.path()).unwrap().len(), 0);
+    assert_valid(dir.path());
+}
+
+#[test]
+fn a_second_writer_is_refused_while_the_first_holds_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_first, _) = Store::open(dir.path()).unwrap();
+    match Store::open(dir.path()) {
+        Err(Error::Locked { .. }) => {}
+        other => panic!("expected a lock error, got {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn the_repository_dataset_is_valid() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert_valid(root);
+}
+
+#[test]
+fn generated_schema_files_match_the_code() {
+    let schema_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema");
+    let stale = edgebench_dataset::dictionary::stale_files(&schema_dir);
+    assert!(stale.is_empty(), "run `cargo run -p dataset -- schema --write`; stale: {stale:?}");
+    // And the dictionary documents every column of every table with its type and unit.
+    let dictionary = std::fs::read_to_string(schema_dir.join("v1/README.md")).unwrap();
+    for table in TABLES {
+        for column in table.columns {
+            assert!(dictionary.contains(&format!("| `{}` |", column.name)), "{} missing", column.name);
+        }
+    }
+    assert!(dictionary.contains("| `ttft_ms` | float64 | ms | yes |"));
+}
