@@ -3,6 +3,9 @@
 
 use std::path::Path;
 
+mod common;
+
+use common::sample;
 use edgebench_dataset::fixtures;
 use edgebench_dataset::schema::v1::*;
 use edgebench_dataset::shard::{self, Limits, OpenedShard};
@@ -17,37 +20,6 @@ fn assert_valid(root: &Path) {
     let report = validate::validate(root, &Limits::default()).unwrap();
     let lines: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
     assert!(lines.is_empty(), "expected a valid dataset, got:\n{}", lines.join("\n"));
-}
-
-/// A small dataset with every table: two devices, CPU and GPU, a failed run, kernels,
-/// micro-benchmarks and published values.
-pub fn sample() -> (Vec<Run>, Vec<Generation>, Vec<Kernel>, Vec<Microbench>, Vec<Published>) {
-    let mut runs = Vec::new();
-    for rep in 0..3 {
-        runs.push(fixtures::run("Jetson Orin NX", Backend::Cpu, Some("MAXN"), "SmolLM2 135M", rep));
-        runs.push(fixtures::run("Jetson Orin NX", Backend::Cuda, Some("MAXN"), "SmolLM2 135M", rep));
-        runs.push(fixtures::run("MacBook Pro M4", Backend::Cpu, None, "gemma-3-270m", rep));
-    }
-    runs.push(fixtures::failed_run("MacBook Pro M4", "gemma-3-270m", 3));
-    let generations = runs
-        .iter()
-        .filter(|r| r.status == RunStatus::Ok)
-        .flat_map(|r| (0..3).map(move |i| fixtures::generation(r, i)))
-        .collect();
-    let kernels = vec![
-        fixtures::kernel("Jetson Orin NX", "SmolLM2 135M", "mul_mat_q", OpClass::Gemm, 100, 5000.0),
-        fixtures::kernel("Jetson Orin NX", "SmolLM2 135M", "mul_mat_vec_q", OpClass::Gemv, 3000, 800.0),
-        fixtures::kernel("Jetson Orin NX", "SmolLM2 135M", "rms_norm_f32", OpClass::Norm, 3000, 40.0),
-    ];
-    let microbench = vec![
-        fixtures::microbench("Jetson AGX Orin", FusionVariant::Unfused, 0, 1924.2),
-        fixtures::microbench("Jetson AGX Orin", FusionVariant::Fused, 0, 1003.5),
-    ];
-    let published = vec![
-        fixtures::published("Jetson Orin NX", Some("Qwen-1.5B"), "load_ms", 707.0, "ms", "from 707 ms on CPU to 2086 ms on GPU"),
-        fixtures::published("Jetson AGX Orin", None, "fusion_time_us", 1924.2, "µs", "from 1,924.2 µs to 1,003.5 µs"),
-    ];
-    (runs, generations, kernels, microbench, published)
 }
 
 #[test]

@@ -99,6 +99,8 @@ pub fn validate(root: &Path, limits: &Limits) -> Result<Report, UsageError> {
         files: Vec::new(),
         ids: HashMap::new(),
         runs: HashMap::new(),
+        runs_incomplete: false,
+        unresolved_run_refs: 0,
     };
     v.check_other_versions(root);
     v.run();
@@ -124,6 +126,10 @@ struct Validator {
     /// Per table: row id → (file index, row).
     ids: HashMap<&'static str, HashMap<[u8; 32], (u32, u64)>>,
     runs: HashMap<[u8; 32], RunSummary>,
+    /// Some runs shard could not be read in full: a missing run is then probably in it.
+    runs_incomplete: bool,
+    /// References to missing runs in the current shard, when `runs_incomplete`.
+    unresolved_run_refs: u64,
 }
 
 /// Problems of one shard, capped.
@@ -330,26 +336,34 @@ impl Validator {
         self.report.shards_checked += 1;
         let mut problems = std::mem::take(&mut self.report.problems);
         let mut sink = Sink { file: &file, problems: &mut problems, count: 0 };
-        self.check_shard_into::<T>(sp, &abs, entry, file_index, &mut sink);
+        self.unresolved_run_refs = 0;
+        let complete = self.check_shard_into::<T>(sp, &abs, entry, file_index, &mut sink);
+        if T::schema().name == "runs" && !complete {
+            self.runs_incomplete = true;
+        }
+        if self.unresolved_run_refs > 0 {
+            sink.add(None, Some("run_id"), format!("{} rows reference runs that are not in the readable runs shards (some runs shards could not be read: see above)", self.unresolved_run_refs), "fix the runs shards first");
+        }
         sink.finish();
         self.report.problems = problems;
     }
 
-    fn check_shard_into<T: Table>(&mut self, sp: &ShardPath, abs: &Path, entry: Option<&ShardEntry>, file_index: u32, sink: &mut Sink) {
+    /// Returns whether every row of the shard could be read and checked.
+    fn check_shard_into<T: Table>(&mut self, sp: &ShardPath, abs: &Path, entry: Option<&ShardEntry>, file_index: u32, sink: &mut Sink) -> bool {
         let schema: &TableSchema = T::schema();
         if fs::symlink_metadata(abs).map(|m| m.file_type().is_symlink()).unwrap_or(false) {
             sink.add(None, None, "is a symbolic link; shards must be regular files", "replace the link with the file");
-            return;
+            return false;
         }
         let bytes = match fsutil::read_limited(abs, self.limits.max_file_bytes) {
             Ok(b) => b,
             Err(crate::Error::Format { message, .. }) => {
                 sink.add(None, None, message, "split the data into shards under the limit");
-                return;
+                return false;
             }
             Err(e) => {
                 sink.add(None, None, format!("cannot read: {e}"), "check the file and its permissions");
-                return;
+                return false;
             }
         };
         let len = bytes.len() as u64;
@@ -369,7 +383,7 @@ impl Validator {
             Ok(o) => o,
             Err(message) => {
                 sink.add(None, None, message, "regenerate the shard with the edgebench tools");
-                return;
+                return false;
             }
         };
         if let Some(e) = entry
@@ -378,7 +392,7 @@ impl Validator {
             sink.add(None, None, format!("holds {} rows but MANIFEST.json says {}", opened.num_rows(), e.rows), "regenerate the manifest entry");
         }
         if !schema_matches(schema, &opened, sink) {
-            return;
+            return false;
         }
         // Footer: table and version must be there; every other edgebench.* entry must be a
         // provenance column whose value is the same in every row.
@@ -403,7 +417,7 @@ impl Validator {
             Ok(b) => b,
             Err(message) => {
                 sink.add(None, None, message, "regenerate the shard");
-                return;
+                return false;
             }
         };
         let mut offset: u64 = 0;
@@ -412,7 +426,7 @@ impl Validator {
                 Ok(b) => b,
                 Err(e) => {
                     sink.add(Some(offset), None, format!("cannot decode rows: {e}"), "the file is corrupt: regenerate it");
-                    return;
+                    return false;
                 }
             };
             footer_checks.retain(|(col, expected)| {
@@ -445,7 +459,9 @@ impl Validator {
         self.report.rows_checked += offset;
         if offset != opened.num_rows() {
             sink.add(None, None, format!("decoded {offset} rows but the footer declares {}", opened.num_rows()), "the file is corrupt: regenerate it");
+            return false;
         }
+        true
     }
 
     fn check_row<T: Table>(&mut self, row: &T, sp: &ShardPath, file_index: u32, at: u64, sink: &mut Sink) {
@@ -486,6 +502,10 @@ impl Validator {
             });
         } else if let Some(g) = row.downcast_ref::<Generation>() {
             let Some(run) = self.runs.get(&key(&g.run_id)) else {
+                if self.runs_incomplete {
+                    self.unresolved_run_refs += 1;
+                    return;
+                }
                 sink.add(Some(at), Some("run_id"), format!("run {} is not in the runs table", g.run_id), "contribute the run's row together with its generations");
                 return;
             };
