@@ -25,7 +25,7 @@ fn python() -> String {
 #[test]
 fn pyarrow_duckdb_and_polars_read_back_the_written_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let (runs, generations, ..) = sample();
+    let common::Sample { runs, generations, .. } = sample();
     let (mut store, _) = Store::open(dir.path()).unwrap();
     store.append(runs).unwrap();
     store.append(generations.clone()).unwrap();

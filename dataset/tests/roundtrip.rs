@@ -5,7 +5,7 @@ use std::path::Path;
 
 mod common;
 
-use common::sample;
+use common::{Sample, sample};
 use edgebench_dataset::fixtures;
 use edgebench_dataset::schema::v1::*;
 use edgebench_dataset::shard::{self, Limits, OpenedShard};
@@ -25,7 +25,7 @@ fn assert_valid(root: &Path) {
 #[test]
 fn every_table_round_trips_and_validates() {
     let dir = tempfile::tempdir().unwrap();
-    let (runs, generations, kernels, microbench, published) = sample();
+    let Sample { runs, generations, kernels, microbench, published } = sample();
     let (mut store, recovery) = Store::open(dir.path()).unwrap();
     assert_eq!(recovery, Default::default());
     store.append(runs.clone()).unwrap();
@@ -79,7 +79,7 @@ fn shards_are_deterministic_and_carry_provenance_in_the_footer() {
     assert_eq!(get("host_ram_bytes").as_deref(), Some((16u64 << 30).to_string().as_str()));
     // Not constant across the shard, so not in the footer.
     assert_eq!(get("repetition"), None);
-    assert_eq!(get("run_config_sha256").is_some(), true);
+    assert!(get("run_config_sha256").is_some());
     // The Arrow schema is the one derived from the Rust types.
     assert_eq!(opened.arrow_schema().fields(), Run::SCHEMA.arrow_schema().fields());
 }

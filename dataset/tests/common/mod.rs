@@ -19,7 +19,16 @@ use parquet::file::properties::WriterProperties;
 
 /// A small dataset with every table: two devices, CPU and GPU, a failed run, kernels,
 /// micro-benchmarks and published values.
-pub fn sample() -> (Vec<Run>, Vec<Generation>, Vec<Kernel>, Vec<Microbench>, Vec<Published>) {
+/// One of every table, as written by [`write_sample`].
+pub struct Sample {
+    pub runs: Vec<Run>,
+    pub generations: Vec<Generation>,
+    pub kernels: Vec<Kernel>,
+    pub microbench: Vec<Microbench>,
+    pub published: Vec<Published>,
+}
+
+pub fn sample() -> Sample {
     let mut runs = Vec::new();
     for rep in 0..3 {
         runs.push(fixtures::run("Jetson Orin NX", Backend::Cpu, Some("MAXN"), "SmolLM2 135M", rep));
@@ -45,13 +54,13 @@ pub fn sample() -> (Vec<Run>, Vec<Generation>, Vec<Kernel>, Vec<Microbench>, Vec
         fixtures::published("Jetson Orin NX", Some("Qwen-1.5B"), "load_ms", 707.0, "ms", "from 707 ms on CPU to 2086 ms on GPU"),
         fixtures::published("Jetson AGX Orin", None, "fusion_time_us", 1924.2, "µs", "from 1,924.2 µs to 1,003.5 µs"),
     ];
-    (runs, generations, kernels, microbench, published)
+    Sample { runs, generations, kernels, microbench, published }
 }
 
 
 /// Writes the sample into a fresh dataset at `root` through the store.
 pub fn write_sample(root: &Path) {
-    let (runs, generations, kernels, microbench, published) = sample();
+    let Sample { runs, generations, kernels, microbench, published } = sample();
     let (mut store, _) = Store::open(root).unwrap();
     store.append(runs).unwrap();
     store.append(generations).unwrap();
