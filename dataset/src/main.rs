@@ -65,8 +65,9 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Finish interrupted writes: delete temporary files and list complete, unlisted shards in
-    /// the manifest (after checking that each file's hash matches its name and its schema is v1).
+    /// Finish interrupted writes: complete or undo interrupted commits, delete temporary files,
+    /// and list complete but unlisted shards in the manifest (after checking that each file's
+    /// hash matches its name and its schema is v1; for example after a merge lost manifest lines).
     Repair {
         /// Dataset directory (the one holding v1/).
         #[arg(default_value = "dataset")]
@@ -156,19 +157,29 @@ fn main() -> ExitCode {
                 eprintln!("dataset repair: {}: no such directory", dir.display());
                 return ExitCode::from(USAGE);
             }
-            match Store::open(&dir) {
+            let repaired = Store::open(&dir).and_then(|(mut store, mut recovery)| {
+                recovery.adopted_shards = store.adopt_unlisted()?;
+                Ok(recovery)
+            });
+            match repaired {
                 Err(e) => {
                     eprintln!("dataset repair: {e}");
                     ExitCode::from(INVALID)
                 }
-                Ok((_, recovery)) => {
+                Ok(recovery) => {
+                    for s in &recovery.rolled_forward {
+                        println!("completed interrupted commit: listed {s}");
+                    }
+                    for s in &recovery.rolled_back {
+                        println!("undid interrupted commit: deleted incomplete {s}");
+                    }
                     for p in &recovery.removed_temporaries {
                         println!("deleted temporary file {}", p.display());
                     }
                     for s in &recovery.adopted_shards {
-                        println!("listed shard {s} in the manifest");
+                        println!("listed unlisted shard {s} in the manifest");
                     }
-                    if recovery.removed_temporaries.is_empty() && recovery.adopted_shards.is_empty() {
+                    if recovery.is_empty() {
                         println!("nothing to repair");
                     }
                     ExitCode::from(VALID)

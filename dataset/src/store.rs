@@ -1,11 +1,16 @@
 //! The dataset on disk: `<root>/v1/<table>/device=<slug>/model=<slug>/<sha256>.parquet` plus
 //! `<root>/v1/MANIFEST.json`.
 //!
-//! Writes never leave a partial shard or a manifest naming a missing file: a shard is written to a
-//! hidden temporary file, fsynced and renamed to its content hash; only then is the manifest
-//! rewritten (atomically) to list it. A crash between the two leaves a complete but unlisted
-//! shard, which [`Store::open`] adopts the next time (after checking its hash and schema), and
-//! leftover temporaries, which it deletes. One writer at a time holds `v1/.lock`.
+//! Writes are transactions ([`WriteBatch`]): rows of several tables (a run and its generations)
+//! land together or not at all. [`Store::commit`] first writes a journal naming every shard of
+//! the batch, then writes each shard to a hidden temporary file, fsyncs it and renames it to its
+//! content hash, then rewrites the manifest atomically (the commit point), then deletes the
+//! journal. After a crash, [`Store::open`] reads any journal left behind: if every shard it names
+//! is complete the batch is rolled forward into the manifest, otherwise the shards it names are
+//! deleted (rolled back); temporaries are deleted. So the manifest never names a missing or
+//! partial shard, and a batch is never half visible. Unlisted shards that no journal explains
+//! (for example a manifest line lost in a merge) are only adopted by an explicit
+//! [`Store::adopt_unlisted`] (`dataset repair`). One writer at a time holds `v1/.lock`.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, File, OpenOptions};
@@ -25,6 +30,8 @@ use crate::table::Table;
 use crate::validate::rules::Issue;
 
 pub const LOCK_FILE: &str = ".lock";
+/// Prefix of transaction journals in `v1/` (`.journal-<id>.json`).
+pub const JOURNAL_PREFIX: &str = ".journal-";
 
 /// Where a shard lives, parsed from its path relative to `v1/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,16 +84,52 @@ impl ShardPath {
 pub struct Store {
     version_dir: PathBuf,
     manifest: Manifest,
+    /// Row ids per table, loaded on first use and kept current by [`Store::commit`].
+    ids: std::collections::HashMap<&'static str, HashSet<Sha256Hex>>,
     _lock: File,
 }
 
-/// What [`Store::open`] found left over from an interrupted write.
+/// Shards staged for one atomic commit: rows of any tables, checked and encoded.
+#[derive(Default)]
+pub struct WriteBatch {
+    shards: Vec<(ShardEntry, Vec<u8>)>,
+    ids: std::collections::HashMap<&'static str, Vec<Sha256Hex>>,
+}
+
+impl WriteBatch {
+    pub fn is_empty(&self) -> bool {
+        self.shards.is_empty()
+    }
+
+    /// `(path relative to v1/, bytes)` of each staged shard.
+    pub fn shards(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.shards.iter().map(|(e, b)| (e.path.as_str(), b.as_slice()))
+    }
+}
+
+/// The journal of a commit in progress: the shards it writes.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Journal {
+    shards: Vec<ShardEntry>,
+}
+
+/// What [`Store::open`] (and `dataset repair`) found left over from interrupted writes.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Recovery {
     /// Temporary files deleted.
     pub removed_temporaries: Vec<PathBuf>,
-    /// Complete shards that were missing from the manifest and have been added to it.
+    /// Shards of interrupted commits that were complete and have been listed (rolled forward).
+    pub rolled_forward: Vec<String>,
+    /// Shards of interrupted commits that were incomplete and have been deleted (rolled back).
+    pub rolled_back: Vec<String>,
+    /// Complete unlisted shards adopted by [`Store::adopt_unlisted`].
     pub adopted_shards: Vec<String>,
+}
+
+impl Recovery {
+    pub fn is_empty(&self) -> bool {
+        *self == Recovery::default()
+    }
 }
 
 impl Store {
@@ -115,9 +158,30 @@ impl Store {
             m.save(&manifest_path)?;
             m
         };
-        let mut store = Store { version_dir, manifest, _lock: lock };
+        let mut store = Store { version_dir, manifest, ids: Default::default(), _lock: lock };
         let recovery = store.recover()?;
         Ok((store, recovery))
+    }
+
+    /// Lists complete shards that are on disk but in no manifest entry and no journal (after
+    /// checking that each file's hash is its name and its schema is v1). For `dataset repair`.
+    pub fn adopt_unlisted(&mut self) -> Result<Vec<String>> {
+        let mut files = Vec::new();
+        walk_files(&self.version_dir, &mut files)?;
+        let mut adopted = Vec::new();
+        for path in files {
+            let Some(rel) = relative(&self.version_dir, &path) else { continue };
+            if rel.ends_with(".parquet") && !self.manifest.contains_path(&rel) && check_orphan(&self.version_dir, &rel).is_ok() {
+                let entry = check_orphan(&self.version_dir, &rel).map_err(|e| Error::format(&path, e))?;
+                self.manifest.shards.push(entry);
+                adopted.push(rel);
+            }
+        }
+        if !adopted.is_empty() {
+            self.manifest.save(&self.version_dir.join(MANIFEST_FILE))?;
+            self.ids.clear();
+        }
+        Ok(adopted)
     }
 
     pub fn manifest(&self) -> &Manifest {
@@ -126,6 +190,46 @@ impl Store {
 
     fn recover(&mut self) -> Result<Recovery> {
         let mut recovery = Recovery::default();
+        let mut journals: Vec<PathBuf> = fs::read_dir(&self.version_dir)
+            .map_err(Error::io(&self.version_dir))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(JOURNAL_PREFIX) && !n.contains(TMP_MARKER)))
+            .collect();
+        journals.sort();
+        let mut manifest_changed = false;
+        for journal_path in journals {
+            // An unreadable journal is one whose own atomic write never completed: nothing was
+            // renamed after it, so there is nothing to roll back.
+            if let Ok(bytes) = fsutil::read_limited(&journal_path, crate::manifest::MAX_MANIFEST_BYTES)
+                && let Ok(journal) = serde_json::from_slice::<Journal>(&bytes)
+            {
+                let complete = journal.shards.iter().all(|e| {
+                    fsutil::read_limited(&self.version_dir.join(&e.path), Limits::default().max_file_bytes)
+                        .is_ok_and(|b| Sha256Hex::of(&b) == e.sha256)
+                });
+                for entry in journal.shards {
+                    if self.manifest.contains_path(&entry.path) {
+                        continue;
+                    }
+                    if complete {
+                        recovery.rolled_forward.push(entry.path.clone());
+                        self.manifest.shards.push(entry);
+                        manifest_changed = true;
+                    } else {
+                        let abs = self.version_dir.join(&entry.path);
+                        if abs.exists() {
+                            fs::remove_file(&abs).map_err(Error::io(&abs))?;
+                        }
+                        recovery.rolled_back.push(entry.path);
+                    }
+                }
+            }
+            if manifest_changed {
+                self.manifest.save(&self.version_dir.join(MANIFEST_FILE))?;
+            }
+            fs::remove_file(&journal_path).map_err(Error::io(&journal_path))?;
+            fsutil::sync_dir(&self.version_dir)?;
+        }
         let mut files = Vec::new();
         walk_files(&self.version_dir, &mut files)?;
         for path in files {
@@ -133,45 +237,45 @@ impl Store {
             if name.contains(TMP_MARKER) {
                 fs::remove_file(&path).map_err(Error::io(&path))?;
                 recovery.removed_temporaries.push(path);
-                continue;
             }
-            let Some(rel) = relative(&self.version_dir, &path) else { continue };
-            if !rel.ends_with(".parquet") || self.manifest.contains_path(&rel) {
-                continue;
-            }
-            // Adopt only a shard that is exactly what the writer would have produced.
-            if let Ok(entry) = check_orphan(&self.version_dir, &rel) {
-                self.manifest.shards.push(entry);
-                recovery.adopted_shards.push(rel);
-            }
-        }
-        if !recovery.adopted_shards.is_empty() {
-            self.manifest.save(&self.version_dir.join(MANIFEST_FILE))?;
         }
         Ok(recovery)
     }
 
-    /// Ids of every stored row of `T`'s table (reads the id column only).
-    pub fn existing_ids<T: Table>(&self) -> Result<HashSet<Sha256Hex>> {
-        read_ids(&self.version_dir, &self.manifest, T::schema().name, T::schema().id_column)
+    /// Ids of every stored row of `T`'s table (read from the id column once, then cached).
+    pub fn existing_ids<T: Table>(&mut self) -> Result<&HashSet<Sha256Hex>> {
+        let table = T::schema().name;
+        if !self.ids.contains_key(table) {
+            let ids = read_ids(&self.version_dir, &self.manifest, table, T::schema().id_column)?;
+            self.ids.insert(table, ids);
+        }
+        Ok(&self.ids[table])
     }
 
-    /// Appends rows: checks them, groups them by partition, writes one shard per partition and
-    /// lists the new shards in the manifest. Refuses the whole batch if any row has a wrong id,
-    /// fails a check, or repeats an id already stored or given twice.
+    /// Appends rows of one table in one commit (see [`Store::stage`] and [`Store::commit`]).
     pub fn append<T: Table>(&mut self, rows: Vec<T>) -> Result<Vec<ShardEntry>> {
+        let mut batch = WriteBatch::default();
+        self.stage(&mut batch, rows)?;
+        self.commit(batch)
+    }
+
+    /// Checks rows and encodes them into `batch`, one shard per partition. Refuses all of them if
+    /// any row has a wrong id, fails a check, or repeats an id already stored or staged.
+    pub fn stage<T: Table>(&mut self, batch: &mut WriteBatch, rows: Vec<T>) -> Result<()> {
         if rows.is_empty() {
-            return Ok(vec![]);
+            return Ok(());
         }
         let table = T::schema().name;
-        let mut seen = self.existing_ids::<T>()?;
+        let staged: HashSet<Sha256Hex> = batch.ids.get(table).into_iter().flatten().cloned().collect();
+        let existing = self.existing_ids::<T>()?;
+        let mut seen = HashSet::new();
         let mut problems = Vec::new();
         for (i, row) in rows.iter().enumerate() {
             let expected = row.compute_id();
             if *row.id() != expected {
                 problems.push(format!("{table} row {i}: id {} should be {expected}", row.id()));
             }
-            if !seen.insert(row.id().clone()) {
+            if existing.contains(row.id()) || staged.contains(row.id()) || !seen.insert(row.id().clone()) {
                 problems.push(format!("{table} row {i}: id {} is already in the dataset", row.id()));
             }
             let mut issues: Vec<Issue> = Vec::new();
@@ -187,26 +291,49 @@ impl Store {
         for row in rows {
             partitions.entry(row.partition()).or_default().push(row);
         }
-        let mut written = Vec::new();
         for ((device, model), mut part) in partitions {
             let bytes = shard::encode(&mut part).map_err(Error::InvalidRows)?;
             let sha = Sha256Hex::of(&bytes);
             let path = ShardPath { table: table.into(), device, model, sha256: sha.to_string() };
-            let rel = path.relative();
-            let abs = self.version_dir.join(&rel);
-            fsutil::write_atomic(&abs, &bytes)?;
-            written.push(ShardEntry {
-                path: rel,
+            let entry = ShardEntry {
+                path: path.relative(),
                 table: table.into(),
                 sha256: sha,
                 rows: part.len() as u64,
                 bytes: bytes.len() as u64,
                 schema_version: SCHEMA_VERSION.into(),
-            });
+            };
+            batch.ids.entry(table).or_default().extend(part.iter().map(|r| r.id().clone()));
+            batch.shards.push((entry, bytes));
         }
-        self.manifest.shards.extend(written.iter().cloned());
+        Ok(())
+    }
+
+    /// Writes every shard of `batch` and lists them in the manifest, atomically as a whole.
+    pub fn commit(&mut self, batch: WriteBatch) -> Result<Vec<ShardEntry>> {
+        if batch.is_empty() {
+            return Ok(vec![]);
+        }
+        let entries: Vec<ShardEntry> = batch.shards.iter().map(|(e, _)| e.clone()).collect();
+        let journal = Journal { shards: entries.clone() };
+        let journal_path = self.version_dir.join(format!(
+            "{JOURNAL_PREFIX}{}.json",
+            Sha256Hex::of(serde_json::to_string(&journal).expect("journal serialises").as_bytes())
+        ));
+        fsutil::write_atomic(&journal_path, serde_json::to_string(&journal).expect("journal serialises").as_bytes())?;
+        for (entry, bytes) in &batch.shards {
+            fsutil::write_atomic(&self.version_dir.join(&entry.path), bytes)?;
+        }
+        self.manifest.shards.extend(entries.iter().cloned());
         self.manifest.save(&self.version_dir.join(MANIFEST_FILE))?;
-        Ok(written)
+        fs::remove_file(&journal_path).map_err(Error::io(&journal_path))?;
+        fsutil::sync_dir(&self.version_dir)?;
+        for (table, ids) in batch.ids {
+            if let Some(known) = self.ids.get_mut(table) {
+                known.extend(ids);
+            }
+        }
+        Ok(entries)
     }
 }
 

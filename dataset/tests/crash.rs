@@ -8,11 +8,13 @@ use std::time::Duration;
 
 use edgebench_dataset::manifest::Manifest;
 use edgebench_dataset::schema::Sha256Hex;
-use edgebench_dataset::schema::v1::{Backend, Run};
+use edgebench_dataset::schema::v1::{Backend, Generation, Run};
+use edgebench_dataset::store::WriteBatch;
 use edgebench_dataset::shard::{Limits, OpenedShard};
 use edgebench_dataset::{Store, fixtures, read_table, validate};
 
 const CHILD_ENV: &str = "EDGEBENCH_CRASH_CHILD_DIR";
+const GENERATIONS_PER_RUN: u32 = 3;
 
 /// Child side: appends runs one shard at a time until it is killed. Ignored by a normal test
 /// run; `kill_nine_never_corrupts_the_dataset` starts it in a separate process.
@@ -23,8 +25,14 @@ fn crash_child_appends_forever() {
     let (mut store, _) = Store::open(Path::new(&dir)).unwrap();
     let start = store.existing_ids::<Run>().unwrap().len() as u32;
     for rep in start.. {
+        // A run and its generations, committed together.
         let device = if rep % 2 == 0 { "Jetson Orin NX" } else { "MacBook Pro M4" };
-        store.append(vec![fixtures::run(device, Backend::Cpu, None, "SmolLM2 135M", rep)]).unwrap();
+        let run = fixtures::run(device, Backend::Cpu, None, "SmolLM2 135M", rep);
+        let generations: Vec<Generation> = (0..GENERATIONS_PER_RUN).map(|i| fixtures::generation(&run, i)).collect();
+        let mut batch = WriteBatch::default();
+        store.stage(&mut batch, vec![run]).unwrap();
+        store.stage(&mut batch, generations).unwrap();
+        store.commit(batch).unwrap();
     }
 }
 
@@ -43,6 +51,17 @@ fn assert_crash_consistent(root: &Path) {
         assert_eq!(Sha256Hex::of(&bytes).as_str(), name, "no partial shard under a final name: {}", f.display());
         OpenedShard::open(bytes.into(), &Limits::default()).expect("every named shard decodes");
     }
+}
+
+/// Every stored run has all its generations: a commit is never half visible.
+fn assert_runs_complete(root: &Path) {
+    let runs = read_table::<Run>(root).unwrap();
+    let generations = read_table::<Generation>(root).unwrap();
+    for run in &runs {
+        let n = generations.iter().filter(|g| g.run_id == run.run_id).count();
+        assert_eq!(n, GENERATIONS_PER_RUN as usize, "run {} has {n} generations", run.repetition);
+    }
+    assert_eq!(generations.len(), runs.len() * GENERATIONS_PER_RUN as usize);
 }
 
 fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -70,11 +89,14 @@ fn kill_nine_never_corrupts_the_dataset() {
         child.kill().unwrap();
         child.wait().unwrap();
         assert_crash_consistent(dir.path());
+        // What the manifest lists is already whole, even before recovery.
+        assert_runs_complete(dir.path());
     }
     // Reopening finishes interrupted writes; the result is valid and holds every run once.
-    let (store, _recovery) = Store::open(dir.path()).unwrap();
-    let ids = store.existing_ids::<Run>().unwrap();
+    let (mut store, _recovery) = Store::open(dir.path()).unwrap();
+    let ids = store.existing_ids::<Run>().unwrap().clone();
     drop(store);
+    assert_runs_complete(dir.path());
     let report = validate::validate(dir.path(), &Limits::default()).unwrap();
     assert!(report.is_valid(), "{:?}", report.problems);
     let runs = read_table::<Run>(dir.path()).unwrap();

@@ -142,3 +142,53 @@ fn generated_schema_files_match_the_code() {
     }
     assert!(dictionary.contains("| `ttft_ms` | float64 | ms | yes |"));
 }
+
+/// A commit interrupted after some of its shards were renamed is rolled back on open; one whose
+/// shards all landed is rolled forward. Both are detected by the validator until then.
+#[test]
+fn interrupted_commits_roll_forward_or_back() {
+    use edgebench_dataset::store::WriteBatch;
+    for all_landed in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let run = fixtures::run("Jetson Orin NX", Backend::Cpu, None, "SmolLM2 135M", 0);
+        let generations: Vec<Generation> = (0..3).map(|i| fixtures::generation(&run, i)).collect();
+        // Stage and encode a batch, then lay its journal and (some of) its shards down by hand,
+        // as a commit killed before its manifest write would leave them.
+        let journal_entries = {
+            let (mut store, _) = Store::open(dir.path()).unwrap();
+            let mut batch = WriteBatch::default();
+            store.stage(&mut batch, vec![run.clone()]).unwrap();
+            store.stage(&mut batch, generations.clone()).unwrap();
+            let encoded: Vec<(String, Vec<u8>)> = batch_shards(&batch);
+            let json = serde_json::json!({"shards": encoded.iter().map(|(rel, bytes)| serde_json::json!({
+                "path": rel, "table": rel.split('/').next().unwrap(), "sha256": edgebench_dataset::schema::Sha256Hex::of(bytes).to_string(),
+                "rows": if rel.starts_with("runs") { 1 } else { 3 }, "bytes": bytes.len(), "schema_version": SCHEMA_VERSION,
+            })).collect::<Vec<_>>()});
+            std::fs::write(dir.path().join("v1/.journal-test.json"), json.to_string()).unwrap();
+            let landed = if all_landed { encoded.len() } else { 1 };
+            for (rel, bytes) in encoded.iter().take(landed) {
+                let abs = dir.path().join("v1").join(rel);
+                std::fs::create_dir_all(abs.parent().unwrap()).unwrap();
+                std::fs::write(abs, bytes).unwrap();
+            }
+            encoded
+        };
+        let report = validate::validate(dir.path(), &Limits::default()).unwrap();
+        assert!(report.problems.iter().any(|p| p.message.contains("journal of an interrupted commit")));
+        let (_store, recovery) = Store::open(dir.path()).unwrap();
+        if all_landed {
+            assert_eq!(recovery.rolled_forward.len(), journal_entries.len());
+            assert_eq!(read_table::<Generation>(dir.path()).unwrap().len(), 3);
+        } else {
+            assert_eq!(recovery.rolled_back.len(), journal_entries.len());
+            assert_eq!(read_table::<Run>(dir.path()).unwrap().len(), 0);
+            assert!(!dir.path().join("v1").join(&journal_entries[0].0).exists(), "the landed shard is removed");
+        }
+        drop(_store);
+        assert_valid(dir.path());
+    }
+}
+
+fn batch_shards(batch: &edgebench_dataset::store::WriteBatch) -> Vec<(String, Vec<u8>)> {
+    batch.shards().map(|(rel, bytes)| (rel.to_owned(), bytes.to_vec())).collect()
+}

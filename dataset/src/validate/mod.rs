@@ -27,7 +27,7 @@ use crate::manifest::{MANIFEST_FILE, Manifest, ShardEntry};
 use crate::schema::v1::{self, Backend, Generation, Kernel, Microbench, Published, Run, SCHEMA_VERSION, VERSION_DIR};
 use crate::schema::{Sha256Hex, TableSchema};
 use crate::shard::{self, FOOTER_PROVENANCE_COLUMNS, Limits, OpenedShard};
-use crate::store::{LOCK_FILE, ShardPath, relative, walk_files};
+use crate::store::{JOURNAL_PREFIX, LOCK_FILE, ShardPath, relative, walk_files};
 use crate::table::Table;
 use crate::fsutil::{self, TMP_MARKER};
 
@@ -244,6 +244,10 @@ impl Validator {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             if name.contains(TMP_MARKER) {
                 self.problem(file, "temporary file left by an interrupted write", "delete it, or run `dataset repair`");
+                continue;
+            }
+            if name.starts_with(JOURNAL_PREFIX) {
+                self.problem(file, "journal of an interrupted commit", "run `dataset repair` to finish or undo the commit");
                 continue;
             }
             match ShardPath::parse(&rel) {
