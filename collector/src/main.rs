@@ -1,0 +1,273 @@
+//! `collect`: measure GGUF models on this device and write the runs into the dataset.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use edgebench_collector::campaign::{self, Campaign, Progress, RunOutcome};
+use edgebench_collector::model_file::{self, Sha256Cache};
+use edgebench_collector::{host, prompts, worker};
+use edgebench_dataset::schema::v1::{Backend, Protocol};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Parser)]
+#[command(name = "collect", version, about = "Measure GGUF models on this device with llama.cpp and write the runs into the edgebench dataset")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BackendArg {
+    Cpu,
+    Cuda,
+    Metal,
+    Vulkan,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum ProtocolArg {
+    /// The paper's protocol: 50 prompts, 15 repetitions, 256 output tokens at most.
+    Paper,
+    /// A smoke run: 3 prompts, 2 repetitions, 32 output tokens at most.
+    Quick,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a measurement campaign: every model × repetition, each in a fresh worker process.
+    ///
+    /// Per run: load time (model + context), and per prompt: token counts, TTFT, TPOT, prefill
+    /// and decode rates, output text, peak memory and power (where sensors exist). Greedy
+    /// sampling, batch size 1, the zero-shot CoT trigger "Let's think step by step." appended.
+    /// Runs already stored in --out are skipped, so re-running the same command resumes.
+    Run(Box<RunArgs>),
+    /// Internal: the worker process of one run (reads a job on stdin).
+    #[command(hide = true)]
+    Worker,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// GGUF model file; repeat for several models.
+    #[arg(long = "model", required = true, value_name = "PATH")]
+    models: Vec<PathBuf>,
+    /// How the device is named in the dataset (one label per device, e.g. "Jetson AGX Orin 64GB").
+    #[arg(long)]
+    device_label: String,
+    /// Named protocol giving the defaults of --n-prompts, --reps and --max-tokens.
+    #[arg(long, value_enum, default_value = "paper")]
+    protocol: ProtocolArg,
+    /// llama.cpp back-end (only back-ends compiled in are available).
+    #[arg(long, value_enum, default_value = "cpu")]
+    backend: BackendArg,
+    /// Layers to offload to the GPU (-1: all); 0 for the cpu back-end. Default: -1 on GPU back-ends.
+    #[arg(long, allow_hyphen_values = true)]
+    n_gpu_layers: Option<i32>,
+    /// CPU threads for llama.cpp (default: physical cores).
+    #[arg(long)]
+    threads: Option<u32>,
+    /// Repetitions per model (protocol default: paper 15, quick 2).
+    #[arg(long)]
+    reps: Option<u32>,
+    /// Prompt set: `builtin` or a JSONL/JSON file (edgebench, Alpaca or GSM8K format).
+    #[arg(long, default_value = "builtin")]
+    prompts: String,
+    /// Format of --prompts when it cannot be detected.
+    #[arg(long, value_parser = ["edgebench", "alpaca", "gsm8k"])]
+    prompts_format: Option<String>,
+    /// Use the first N prompts of the set (protocol default: paper 50, quick 3).
+    #[arg(long)]
+    n_prompts: Option<usize>,
+    /// Maximum output tokens per prompt (protocol default: paper 256, quick 32).
+    #[arg(long)]
+    max_tokens: Option<u32>,
+    /// Context size in tokens.
+    #[arg(long, default_value_t = 2048)]
+    n_ctx: u32,
+    /// Logical batch size for prompt processing.
+    #[arg(long, default_value_t = 512)]
+    n_batch: u32,
+    /// Sampler seed (recorded; greedy sampling does not use it).
+    #[arg(long, default_value_t = 42)]
+    seed: u32,
+    /// Power mode to record (default: read from `nvpmodel -q` when present).
+    #[arg(long)]
+    power_mode: Option<String>,
+    /// Dataset directory to write into.
+    #[arg(long, default_value = "dataset")]
+    out: PathBuf,
+    /// Telemetry sampling rate.
+    #[arg(long, default_value_t = 20.0)]
+    telemetry_hz: f64,
+    /// Do not sample telemetry (only to measure the sampler's own overhead: runs then record no memory).
+    #[arg(long, hide = true)]
+    no_telemetry: bool,
+    /// Time limit for one run (load + every prompt), in seconds.
+    #[arg(long, default_value_t = 7200)]
+    run_timeout: u64,
+    /// Print a JSON summary on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn run_started(&self, model: &str, repetition: u32) {
+        self.0.set_message(format!("{model} rep {repetition}"));
+    }
+    fn prompt_done(&self) {
+        self.0.inc(1);
+    }
+    fn run_finished(&self, outcome: &RunOutcome) {
+        if outcome.status != "ok" {
+            self.0.println(format!(
+                "run {} rep {}: {}: {}",
+                outcome.model,
+                outcome.repetition,
+                outcome.status,
+                outcome.reason.as_deref().unwrap_or("")
+            ));
+        }
+    }
+}
+
+fn compiled(backend: Backend) -> bool {
+    match backend {
+        Backend::Cpu => true,
+        Backend::Cuda => cfg!(feature = "cuda"),
+        Backend::Metal => cfg!(feature = "metal"),
+        Backend::Vulkan => cfg!(feature = "vulkan"),
+    }
+}
+
+fn usage(message: String) -> ExitCode {
+    eprintln!("collect run: {message}");
+    ExitCode::from(2)
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let backend = match args.backend {
+        BackendArg::Cpu => Backend::Cpu,
+        BackendArg::Cuda => Backend::Cuda,
+        BackendArg::Metal => Backend::Metal,
+        BackendArg::Vulkan => Backend::Vulkan,
+    };
+    if !compiled(backend) {
+        return usage(format!(
+            "the {backend} back-end is not compiled into this collector; rebuild it with `cargo build --release -p collector --features {backend}`"
+        ));
+    }
+    let n_gpu_layers = args.n_gpu_layers.unwrap_or(if backend == Backend::Cpu { 0 } else { -1 });
+    if backend == Backend::Cpu && n_gpu_layers != 0 {
+        return usage("--n-gpu-layers must be 0 on the cpu back-end".into());
+    }
+    let (default_prompts, default_reps, default_tokens) = match args.protocol {
+        ProtocolArg::Paper => (50, 15, 256),
+        ProtocolArg::Quick => (3, 2, 32),
+    };
+    let n_prompts = args.n_prompts.unwrap_or(default_prompts);
+    let reps = args.reps.unwrap_or(default_reps);
+    let max_tokens = args.max_tokens.unwrap_or(default_tokens);
+    let protocol = if args.prompts != "builtin" || (n_prompts, reps, max_tokens) != (default_prompts, default_reps, default_tokens) {
+        Protocol::Custom
+    } else if args.protocol == ProtocolArg::Paper {
+        Protocol::Paper
+    } else {
+        Protocol::Quick
+    };
+    if reps == 0 || max_tokens == 0 {
+        return usage("--reps and --max-tokens must be at least 1".into());
+    }
+    if args.device_label.trim().is_empty() {
+        return usage("--device-label must not be empty".into());
+    }
+    let set = if args.prompts == "builtin" {
+        prompts::builtin()
+    } else {
+        let format = args.prompts_format.as_deref().map(|f| f.parse().expect("validated by clap"));
+        match prompts::load(std::path::Path::new(&args.prompts), format) {
+            Ok(s) => s,
+            Err(e) => return usage(e.to_string()),
+        }
+    };
+    let set = match set.first(n_prompts) {
+        Ok(s) => s,
+        Err(e) => return usage(e.to_string()),
+    };
+    let cache = Sha256Cache::default_location();
+    let mut models = Vec::new();
+    for path in &args.models {
+        match model_file::inspect(path, &cache) {
+            Ok(m) => models.push(m),
+            Err(e) => return usage(e),
+        }
+    }
+    let worker_exe = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => return usage(format!("cannot locate this executable to start workers: {e}")),
+    };
+    let host = host::fingerprint(&Default::default());
+    let n_threads = args.threads.unwrap_or_else(|| host.cpu_physical_cores.unwrap_or(host.cpu_logical_cores).max(1));
+    let campaign = Campaign {
+        models,
+        backend,
+        n_gpu_layers,
+        n_threads,
+        repetitions: reps,
+        prompts: set,
+        max_output_tokens: max_tokens,
+        n_ctx: args.n_ctx,
+        n_batch: args.n_batch,
+        seed: args.seed,
+        protocol,
+        device_label: args.device_label.trim().to_owned(),
+        power_mode: args.power_mode,
+        out: args.out,
+        telemetry_hz: args.telemetry_hz,
+        telemetry: !args.no_telemetry,
+        run_timeout: Duration::from_secs(args.run_timeout),
+        worker_exe,
+    };
+    let total = (campaign.models.len() * reps as usize * campaign.prompts.prompts.len()) as u64;
+    let bar = if std::io::stderr().is_terminal() { ProgressBar::new(total) } else { ProgressBar::hidden() };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} prompts  {elapsed} elapsed, ETA {eta}  {msg}")
+            .expect("valid template"),
+    );
+    let result = campaign::run(&campaign, &host, &Bar(bar.clone()));
+    bar.finish_and_clear();
+    match result {
+        Err(e) => {
+            eprintln!("collect run: {e}");
+            ExitCode::from(1)
+        }
+        Ok(summary) => {
+            let failed = summary.runs.iter().filter(|r| r.status != "ok").count();
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&summary).expect("summary serialises"));
+            }
+            eprintln!(
+                "collect run: {} runs planned, {} already stored, {} written ({} failed), {} generations, into {}",
+                summary.runs_planned,
+                summary.runs_skipped,
+                summary.runs.len(),
+                failed,
+                summary.generations_written,
+                summary.out
+            );
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Worker => ExitCode::from(worker::main() as u8),
+        Command::Run(args) => run(*args),
+    }
+}

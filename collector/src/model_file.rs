@@ -1,0 +1,278 @@
+//! What the collector knows about a model file before (and without) loading it: its size, its
+//! sha256 (computed once and cached by path, size and modification time), and what its GGUF
+//! header says (name, architecture, quantisation, and whether the file holds all the tensor data
+//! the header describes).
+
+use std::collections::BTreeMap;
+use std::ffi::{CStr, CString};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use edgebench_dataset::schema::Sha256Hex;
+use serde::{Deserialize, Serialize};
+
+/// Facts about a model file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelFile {
+    pub path: PathBuf,
+    pub file_name: String,
+    pub size_bytes: u64,
+    pub sha256: Sha256Hex,
+    pub header: Result<GgufHeader, String>,
+}
+
+/// The parts of a GGUF header the dataset records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GgufHeader {
+    pub name: Option<String>,
+    pub architecture: Option<String>,
+    pub file_type: Option<String>,
+    /// Bytes the header says the file holds (data offset + the end of the last tensor).
+    pub expected_bytes: u64,
+}
+
+impl ModelFile {
+    /// The model name used in the dataset: GGUF `general.name`, else the file stem.
+    pub fn model_name(&self) -> String {
+        self.header
+            .as_ref()
+            .ok()
+            .and_then(|h| h.name.clone())
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| self.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default())
+    }
+
+    /// Why this file cannot be loaded, when its header alone tells.
+    pub fn known_problem(&self) -> Option<String> {
+        match &self.header {
+            Err(e) => Some(e.clone()),
+            Ok(h) if h.expected_bytes > self.size_bytes => Some(format!(
+                "{}: truncated GGUF: the header describes {} bytes of data but the file has {} bytes; download the file again",
+                self.path.display(),
+                h.expected_bytes,
+                self.size_bytes
+            )),
+            Ok(_) => None,
+        }
+    }
+}
+
+/// Inspects a model file. Errors only for what makes a campaign impossible to plan (missing or
+/// unreadable file, not a GGUF at all); a damaged GGUF is returned with its problem, so that its
+/// runs are attempted and recorded as failed.
+pub fn inspect(path: &Path, cache: &Sha256Cache) -> Result<ModelFile, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: cannot read the model file: {e}; check the path", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!("{}: not a file; give the path of a .gguf file", path.display()));
+    }
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .map_err(|e| format!("{}: cannot read the first bytes: {e}", path.display()))?;
+    if &magic != b"GGUF" {
+        return Err(format!(
+            "{}: not a GGUF file (it starts with {:?}, not \"GGUF\"); convert the model with llama.cpp's convert_hf_to_gguf.py",
+            path.display(),
+            String::from_utf8_lossy(&magic)
+        ));
+    }
+    let sha256 = cache.sha256(path, &meta)?;
+    Ok(ModelFile {
+        path: path.to_owned(),
+        file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        size_bytes: meta.len(),
+        sha256,
+        header: read_header(path),
+    })
+}
+
+/// Reads the GGUF header with ggml's own parser (metadata only, no tensor data).
+pub fn read_header(path: &Path) -> Result<GgufHeader, String> {
+    let c_path = CString::new(path.to_string_lossy().as_bytes()).map_err(|_| "path contains a NUL byte".to_string())?;
+    let params = llama_cpp_sys_2::gguf_init_params { no_alloc: true, ctx: std::ptr::null_mut() };
+    // SAFETY: gguf_init_from_file reads the file and returns an owned context or null.
+    let ctx = unsafe { llama_cpp_sys_2::gguf_init_from_file(c_path.as_ptr(), params) };
+    if ctx.is_null() {
+        return Err(format!("{}: the GGUF header cannot be parsed (corrupt or truncated header); download the file again", path.display()));
+    }
+    let get_str = |key: &str| -> Option<String> {
+        let k = CString::new(key).ok()?;
+        // SAFETY: ctx is valid until gguf_free below; returned strings are owned by ctx.
+        unsafe {
+            let id = llama_cpp_sys_2::gguf_find_key(ctx, k.as_ptr());
+            if id < 0 || llama_cpp_sys_2::gguf_get_kv_type(ctx, id) != llama_cpp_sys_2::GGUF_TYPE_STRING {
+                return None;
+            }
+            let s = llama_cpp_sys_2::gguf_get_val_str(ctx, id);
+            (!s.is_null()).then(|| CStr::from_ptr(s).to_string_lossy().into_owned())
+        }
+    };
+    let file_type = {
+        let k = CString::new("general.file_type").expect("no NUL");
+        // SAFETY: as above.
+        unsafe {
+            let id = llama_cpp_sys_2::gguf_find_key(ctx, k.as_ptr());
+            if id < 0 {
+                None
+            } else {
+                let t = llama_cpp_sys_2::gguf_get_kv_type(ctx, id);
+                let v = if t == llama_cpp_sys_2::GGUF_TYPE_UINT32 {
+                    Some(llama_cpp_sys_2::gguf_get_val_u32(ctx, id))
+                } else if t == llama_cpp_sys_2::GGUF_TYPE_INT32 {
+                    u32::try_from(llama_cpp_sys_2::gguf_get_val_i32(ctx, id)).ok()
+                } else {
+                    None
+                };
+                v.map(file_type_name)
+            }
+        }
+    };
+    // SAFETY: as above.
+    let expected_bytes = unsafe {
+        let data = llama_cpp_sys_2::gguf_get_data_offset(ctx) as u64;
+        let n = llama_cpp_sys_2::gguf_get_n_tensors(ctx);
+        let end = (0..n)
+            .map(|i| llama_cpp_sys_2::gguf_get_tensor_offset(ctx, i) as u64 + llama_cpp_sys_2::gguf_get_tensor_size(ctx, i) as u64)
+            .max()
+            .unwrap_or(0);
+        data + end
+    };
+    let header = GgufHeader {
+        name: get_str("general.name"),
+        architecture: get_str("general.architecture"),
+        file_type,
+        expected_bytes,
+    };
+    // SAFETY: ctx came from gguf_init_from_file and is freed once.
+    unsafe { llama_cpp_sys_2::gguf_free(ctx) };
+    Ok(header)
+}
+
+/// Name of a `general.file_type` value (`llama_ftype` in llama.h).
+pub fn file_type_name(v: u32) -> String {
+    let name = match v {
+        0 => "F32",
+        1 => "F16",
+        2 => "Q4_0",
+        3 => "Q4_1",
+        7 => "Q8_0",
+        8 => "Q5_0",
+        9 => "Q5_1",
+        10 => "Q2_K",
+        11 => "Q3_K_S",
+        12 => "Q3_K_M",
+        13 => "Q3_K_L",
+        14 => "Q4_K_S",
+        15 => "Q4_K_M",
+        16 => "Q5_K_S",
+        17 => "Q5_K_M",
+        18 => "Q6_K",
+        19 => "IQ2_XXS",
+        20 => "IQ2_XS",
+        21 => "Q2_K_S",
+        22 => "IQ3_XS",
+        23 => "IQ3_XXS",
+        24 => "IQ1_S",
+        25 => "IQ4_NL",
+        26 => "IQ3_S",
+        27 => "IQ3_M",
+        28 => "IQ2_S",
+        29 => "IQ2_M",
+        30 => "IQ4_XS",
+        31 => "IQ1_M",
+        32 => "BF16",
+        36 => "TQ1_0",
+        37 => "TQ2_0",
+        38 => "MXFP4_MOE",
+        39 => "NVFP4",
+        40 => "Q1_0",
+        41 => "Q2_0",
+        other => return format!("file_type {other}"),
+    };
+    name.to_owned()
+}
+
+/// sha256 of model files, cached by (canonical path, size, mtime) in a JSON file, so that a
+/// multi-gigabyte model is hashed once and not at every campaign.
+pub struct Sha256Cache {
+    file: Option<PathBuf>,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct CacheFile {
+    entries: BTreeMap<String, CacheEntry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CacheEntry {
+    size: u64,
+    mtime_ns: i128,
+    sha256: Sha256Hex,
+}
+
+impl Sha256Cache {
+    /// A cache stored in `file` (None: no caching).
+    pub fn new(file: Option<PathBuf>) -> Self {
+        Sha256Cache { file }
+    }
+
+    /// The default cache file: `$EDGEBENCH_CACHE/sha256.json` (default `~/.cache/edgebench`).
+    pub fn default_location() -> Self {
+        let dir = std::env::var_os("EDGEBENCH_CACHE")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("edgebench")))
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/edgebench")));
+        Sha256Cache { file: dir.map(|d| d.join("sha256.json")) }
+    }
+
+    pub fn sha256(&self, path: &Path, meta: &std::fs::Metadata) -> Result<Sha256Hex, String> {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()).to_string_lossy().into_owned();
+        let mtime_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos() as i128)
+            .unwrap_or(-1);
+        let mut cache: CacheFile = self
+            .file
+            .as_ref()
+            .and_then(|f| std::fs::read(f).ok())
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        if let Some(e) = cache.entries.get(&key)
+            && e.size == meta.len()
+            && e.mtime_ns == mtime_ns
+        {
+            return Ok(e.sha256.clone());
+        }
+        let sha = hash_file(path)?;
+        if let Some(f) = &self.file {
+            cache.entries.insert(key, CacheEntry { size: meta.len(), mtime_ns, sha256: sha.clone() });
+            if let Some(dir) = f.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            // The cache is an optimisation: failing to write it is not an error.
+            let _ = edgebench_dataset::fsutil::write_atomic(f, serde_json::to_string(&cache).unwrap_or_default().as_bytes());
+        }
+        Ok(sha)
+    }
+}
+
+fn hash_file(path: &Path) -> Result<Sha256Hex, String> {
+    use sha2::Digest;
+    let mut file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).map_err(|e| format!("{}: {e}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Sha256Hex::parse(&hex(&hasher.finalize())).map_err(|e| e.to_string())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

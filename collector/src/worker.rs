@@ -1,0 +1,275 @@
+//! The worker: one process per run. It reads a [`Job`] (JSON) on stdin, loads the model, runs
+//! every prompt, and writes [`Event`]s as JSON lines on stdout, flushing each, so that the parent
+//! keeps everything finished before a crash. It measures and nothing else: telemetry is sampled by
+//! the parent from outside, rows are built by the parent, so the timed loop does no extra work.
+//!
+//! Timing (the paper's definitions, Section III-C):
+//!
+//! - load: wall clock of `LlamaModel::load_from_file` + context creation;
+//! - prefill: the prompt's decode calls alone, synchronised (what llama-bench's `pp` measures);
+//! - TTFT: prompt submitted (before the chat template and tokenisation) → first token sampled;
+//! - generation: prompt submitted → last token sampled;
+//! - TPOT is derived by the parent: (generation − TTFT) / (tokens − 1).
+//!
+//! Tokens counted as output include a final end-of-generation token (it was sampled); the text
+//! excludes it. Event timestamps use CLOCK_MONOTONIC, which the parent's sampler shares.
+
+use std::io::{BufRead, Write};
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use edgebench_dataset::schema::v1::{Backend, StopReason};
+use serde::{Deserialize, Serialize};
+
+use crate::telemetry::monotonic_ns;
+
+/// What one worker process must do.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Job {
+    pub model_path: PathBuf,
+    pub backend: Backend,
+    pub n_gpu_layers: i32,
+    pub n_threads: u32,
+    pub n_ctx: u32,
+    pub n_batch: u32,
+    pub seed: u32,
+    pub max_output_tokens: u32,
+    pub prompts: Vec<JobPrompt>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobPrompt {
+    pub index: u32,
+    /// The text submitted: question plus the CoT trigger (the chat template is applied here).
+    pub text: String,
+}
+
+/// What the worker reports, one JSON line each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    Loaded {
+        t_start_ns: u64,
+        t_end_ns: u64,
+        load_ms: f64,
+        n_params: u64,
+        chat_template_applied: bool,
+        ggml_version: Option<String>,
+    },
+    LoadFailed {
+        reason: String,
+    },
+    PromptStarted {
+        index: u32,
+        t_ns: u64,
+    },
+    Generation {
+        index: u32,
+        t_start_ns: u64,
+        t_end_ns: u64,
+        prompt_tokens: u32,
+        output_tokens: u32,
+        prefill_ms: f64,
+        ttft_ms: f64,
+        generation_ms: f64,
+        stop_reason: StopReason,
+        output_text: String,
+    },
+    GenerationFailed {
+        index: u32,
+        reason: String,
+    },
+    Finished,
+}
+
+/// Entry point of `collect worker`: reads the job, runs it, reports. Returns the exit code.
+pub fn main() -> i32 {
+    // If the collector is killed, its worker must not outlive it and go on loading the machine.
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_PDEATHSIG only sets a signal for this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+    }
+    let mut input = String::new();
+    if let Err(e) = std::io::stdin().lock().read_line(&mut input) {
+        eprintln!("worker: cannot read the job: {e}");
+        return 2;
+    }
+    let job: Job = match serde_json::from_str(&input) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("worker: invalid job: {e}");
+            return 2;
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut emit = |event: Event| {
+        let mut out = stdout.lock();
+        let _ = writeln!(out, "{}", serde_json::to_string(&event).expect("event serialises"));
+        let _ = out.flush();
+    };
+    match run(&job, &mut emit) {
+        Ok(()) => {
+            emit(Event::Finished);
+            0
+        }
+        Err(reason) => {
+            emit(Event::LoadFailed { reason });
+            1
+        }
+    }
+}
+
+fn ggml_version() -> Option<String> {
+    // SAFETY: returns a pointer to a static string.
+    unsafe {
+        let p = llama_cpp_sys_2::ggml_version();
+        (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()).filter(|v| !v.is_empty() && v != "unknown")
+    }
+}
+
+/// Loads the model and runs every prompt. `Err` only when the model cannot be loaded.
+fn run(job: &Job, emit: &mut dyn FnMut(Event)) -> Result<(), String> {
+    use llama_cpp_2::context::params::LlamaContextParams;
+    use llama_cpp_2::llama_backend::LlamaBackend;
+    use llama_cpp_2::model::params::LlamaModelParams;
+    use llama_cpp_2::model::{LlamaChatMessage, LlamaModel};
+
+    let backend = LlamaBackend::init().map_err(|e| format!("llama.cpp back-end initialisation failed: {e}"))?;
+    let model_params = LlamaModelParams::default().with_n_gpu_layers(match job.n_gpu_layers {
+        n if n < 0 => u32::MAX,
+        n => n as u32,
+    });
+    let context_params = LlamaContextParams::default()
+        .with_n_ctx(NonZeroU32::new(job.n_ctx))
+        .with_n_batch(job.n_batch)
+        .with_n_threads(job.n_threads as i32)
+        .with_n_threads_batch(job.n_threads as i32);
+
+    let t_start_ns = monotonic_ns();
+    let started = Instant::now();
+    let model = LlamaModel::load_from_file(&backend, &job.model_path, &model_params)
+        .map_err(|e| format!("llama.cpp could not load {}: {e}", job.model_path.display()))?;
+    let mut ctx = model
+        .new_context(&backend, context_params)
+        .map_err(|e| format!("llama.cpp could not create a context for {}: {e}", job.model_path.display()))?;
+    let load_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let t_end_ns = monotonic_ns();
+
+    let template = model.chat_template(None).ok();
+    // Whether the template can be applied is checked once, on an empty user message.
+    let chat_template_applied = template.as_ref().is_some_and(|t| {
+        LlamaChatMessage::new("user".into(), "x".into())
+            .ok()
+            .is_some_and(|m| model.apply_chat_template(t, &[m], true).is_ok())
+    });
+    emit(Event::Loaded {
+        t_start_ns,
+        t_end_ns,
+        load_ms,
+        n_params: model.n_params(),
+        chat_template_applied,
+        ggml_version: ggml_version(),
+    });
+
+    let vocab = model.vocab();
+    for prompt in &job.prompts {
+        let t_start_ns = monotonic_ns();
+        emit(Event::PromptStarted { index: prompt.index, t_ns: t_start_ns });
+        ctx.clear_kv_cache();
+        match generate(&model, &vocab, &mut ctx, template.as_ref().filter(|_| chat_template_applied), prompt, job) {
+            Ok(mut g) => {
+                if let Event::Generation { t_start_ns: s, t_end_ns: e, .. } = &mut g {
+                    *s = t_start_ns;
+                    *e = monotonic_ns();
+                }
+                emit(g)
+            }
+            Err(reason) => emit(Event::GenerationFailed { index: prompt.index, reason }),
+        }
+    }
+    Ok(())
+}
+
+fn generate(
+    model: &llama_cpp_2::model::LlamaModel,
+    vocab: &llama_cpp_2::vocab::LlamaVocab<'_>,
+    ctx: &mut llama_cpp_2::context::LlamaContext<'_>,
+    template: Option<&llama_cpp_2::model::LlamaChatTemplate>,
+    prompt: &JobPrompt,
+    job: &Job,
+) -> Result<Event, String> {
+    use llama_cpp_2::llama_batch::LlamaBatch;
+    use llama_cpp_2::model::LlamaChatMessage;
+    use llama_cpp_2::sampling::LlamaSampler;
+
+    let submitted = Instant::now();
+    let text = match template {
+        Some(t) => {
+            let message = LlamaChatMessage::new("user".into(), prompt.text.clone()).map_err(|e| format!("prompt {}: {e}", prompt.index))?;
+            model.apply_chat_template(t, &[message], true).map_err(|e| format!("chat template failed: {e}"))?
+        }
+        None => prompt.text.clone(),
+    };
+    let tokens = vocab.tokenize(text.as_bytes(), true, true);
+    if tokens.is_empty() {
+        return Err("the prompt tokenised to nothing".into());
+    }
+    if tokens.len() as u32 >= job.n_ctx {
+        return Err(format!("the prompt has {} tokens, more than the context of {}; raise --n-ctx", tokens.len(), job.n_ctx));
+    }
+    let n_batch = job.n_batch.max(1) as usize;
+    let mut batch = LlamaBatch::new(n_batch.max(1), 1);
+    let prefill_started = Instant::now();
+    let last = tokens.len() - 1;
+    for (chunk_start, chunk) in tokens.chunks(n_batch).enumerate().map(|(i, c)| (i * n_batch, c)) {
+        batch.clear();
+        for (j, &token) in chunk.iter().enumerate() {
+            let pos = chunk_start + j;
+            batch.add(token, pos as i32, &[0], pos == last).map_err(|e| e.to_string())?;
+        }
+        ctx.decode(&mut batch).map_err(|e| format!("prompt evaluation failed: {e}"))?;
+    }
+    ctx.synchronize();
+    let prefill_ms = prefill_started.elapsed().as_secs_f64() * 1000.0;
+
+    let mut sampler = LlamaSampler::greedy();
+    let mut output = Vec::new();
+    let mut pos = tokens.len() as i32;
+    let mut token = sampler.sample(ctx, batch.n_tokens() - 1);
+    let ttft_ms = submitted.elapsed().as_secs_f64() * 1000.0;
+    let mut sampled: u32 = 1;
+    let stop_reason = loop {
+        if vocab.is_eog(token) {
+            break StopReason::Eos;
+        }
+        output.push(token);
+        if sampled >= job.max_output_tokens {
+            break StopReason::MaxTokens;
+        }
+        if pos as u32 + 1 >= job.n_ctx {
+            break StopReason::ContextFull;
+        }
+        batch.clear();
+        batch.add(token, pos, &[0], true).map_err(|e| e.to_string())?;
+        pos += 1;
+        ctx.decode(&mut batch).map_err(|e| format!("decoding failed after {sampled} tokens: {e}"))?;
+        token = sampler.sample(ctx, batch.n_tokens() - 1);
+        sampled += 1;
+    };
+    let generation_ms = submitted.elapsed().as_secs_f64() * 1000.0;
+    let bytes = vocab.detokenize(&output, false, false);
+    Ok(Event::Generation {
+        index: prompt.index,
+        t_start_ns: 0,
+        t_end_ns: 0,
+        prompt_tokens: tokens.len() as u32,
+        output_tokens: sampled,
+        prefill_ms,
+        ttft_ms,
+        generation_ms,
+        stop_reason,
+        output_text: String::from_utf8_lossy(&bytes).into_owned(),
+    })
+}

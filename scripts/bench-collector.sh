@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): is the collector a faithful llama.cpp harness?
+#
+# 1. The collector's prefill and decode rates against llama.cpp's own `llama-bench`, on the same
+#    model, the same thread count and the same llama.cpp sources and build options, in one run.
+#    llama-bench's source is not shipped by llama-cpp-sys-2, so its two files are taken from the
+#    llama.cpp tree vendored in the llama-cpp-python sdist (PyPI) and compiled against the
+#    llama-cpp-sys-2 tree the collector links; nothing is committed.
+#    Comparable quantities: prefill = llama-bench `pp<P>` with P = the median prompt length of the
+#    collector's generations; decode = llama-bench `tg<N>` at depth `-d P` (decoding after a
+#    prompt, as the collector does).
+# 2. The telemetry sampler's effect on TPOT: campaigns with the sampler on and off, interleaved.
+#
+# Environment: MODEL (default SmolLM2-135M Q4_1), THREADS (default: nproc), ROUNDS (3),
+# PROMPTS (10), TOKENS (64). Prints a table of medians and ratios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cache="${EDGEBENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/edgebench}"
+python="${EDGEBENCH_PYTHON:-$cache/venv/bin/python}"
+threads="${THREADS:-$(nproc)}"
+rounds="${ROUNDS:-3}"
+prompts="${PROMPTS:-10}"
+tokens="${TOKENS:-64}"
+EDGEBENCH_CACHE="$cache" bash scripts/fetch-models.sh
+model="${MODEL:-$cache/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
+
+# --- llama-bench from the same llama.cpp sources ------------------------------------------
+sys_dir=$(cargo metadata --format-version 1 --locked | "$python" -c '
+import json, sys, os
+m = json.load(sys.stdin)
+print(next(os.path.dirname(p["manifest_path"]) for p in m["packages"] if p["name"] == "llama-cpp-sys-2"))')
+sys_version=$(basename "$sys_dir")
+work="$cache/llama-bench/$sys_version"
+bench_bin="$work/build/llama-bench/llama-bench"
+if [ ! -x "$bench_bin" ]; then
+    echo "bench: building llama-bench against $sys_dir" >&2
+    rm -rf "$work" && mkdir -p "$work/sdist"
+    "$python" -m pip download --quiet --no-deps --no-binary :all: -d "$work/sdist" llama-cpp-python
+    tar -xzf "$work"/sdist/llama_cpp_python-*.tar.gz -C "$work/sdist" --wildcards '*/vendor/llama.cpp/tools/llama-bench/*'
+    cp -r "$sys_dir/llama.cpp" "$work/tree"
+    cp "$work"/sdist/*/vendor/llama.cpp/tools/llama-bench/* "$work/tree/tools/llama-bench/"
+    mkdir -p "$work/proj"
+    cat >"$work/proj/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.14)
+project(edgebench_llama_bench C CXX)
+set(LLAMA_BUILD_TOOLS OFF CACHE BOOL "" FORCE)
+set(LLAMA_BUILD_EXAMPLES OFF CACHE BOOL "" FORCE)
+set(LLAMA_BUILD_TESTS OFF CACHE BOOL "" FORCE)
+set(LLAMA_BUILD_SERVER OFF CACHE BOOL "" FORCE)
+set(LLAMA_BUILD_COMMON ON CACHE BOOL "" FORCE)
+add_subdirectory(../tree llama)
+add_subdirectory(../tree/tools/llama-bench llama-bench)
+CMAKE
+    # The options llama-cpp-sys-2 uses for the collector (GGML_NATIVE off, the default CPU
+    # feature set, OpenMP), in a Release build like `cargo build --release`.
+    cmake -S "$work/proj" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF -DGGML_OPENMP=ON \
+        -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF >"$work/cmake.log"
+    cmake --build "$work/build" -j"$(nproc)" --target llama-bench >"$work/build.log"
+fi
+
+# --- the collector, release build ----------------------------------------------------------
+cargo build --release --locked -p collector >&2
+collect=target/release/collect
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for round in $(seq 1 "$rounds"); do
+    for mode in on off; do
+        flag=()
+        [ "$mode" = off ] && flag=(--no-telemetry)
+        "$collect" run --model "$model" --device-label "bench host" --reps 1 --n-prompts "$prompts" \
+            --max-tokens "$tokens" --threads "$threads" --out "$tmp/$mode-$round" "${flag[@]}" >&2
+    done
+done
+
+"$python" - "$tmp" "$bench_bin" "$model" "$threads" "$tokens" "$rounds" <<'PY'
+import json, statistics, subprocess, sys
+import pyarrow.dataset as ds
+
+tmp, bench, model, threads, tokens, rounds = sys.argv[1:]
+def generations(mode):
+    rows = []
+    for r in range(1, int(rounds) + 1):
+        rows += ds.dataset(f"{tmp}/{mode}-{r}/v1/generations", partitioning="hive").to_table().to_pylist()
+    return [g for g in rows if g["status"] == "ok"]
+on, off = generations("on"), generations("off")
+med = lambda rows, k: statistics.median(g[k] for g in rows if g[k] is not None)
+prompt_tokens = int(med(on, "prompt_tokens"))
+
+def llama_bench(*args):
+    out = subprocess.run([bench, "-m", model, "-t", threads, "-r", "5", "-o", "json", *args],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)[0]["avg_ts"]
+pp = llama_bench("-p", str(prompt_tokens), "-n", "0")
+tg = llama_bench("-p", "0", "-n", tokens, "-d", str(prompt_tokens))
+
+rows = [
+    ("prefill tokens/s", med(on, "prefill_tokens_per_s"), f"llama-bench pp{prompt_tokens}", pp),
+    ("decode tokens/s", med(on, "decode_tokens_per_s"), f"llama-bench tg{tokens} @ depth {prompt_tokens}", tg),
+]
+print(f"model {model}, {threads} threads, {len(on)} generations per mode")
+print(f"{'quantity':18} {'collector':>11} {'reference':>11}  ratio   reference")
+for name, ours, ref_name, ref in rows:
+    print(f"{name:18} {ours:11.2f} {ref:11.2f}  {ours / ref:6.4f}  {ref_name}")
+t_on, t_off = med(on, "tpot_ms"), med(off, "tpot_ms")
+print(f"{'TPOT ms, sampler on':18} {t_on:11.3f}")
+print(f"{'TPOT ms, sampler off':18} {t_off:11.3f}  ratio on/off {t_on / t_off:.4f}")
+PY
