@@ -11,14 +11,14 @@
 #    prompt, as the collector does).
 # 2. The telemetry sampler's effect on TPOT: campaigns with the sampler on and off, interleaved.
 #
-# Environment: MODEL (default SmolLM2-135M Q4_1), THREADS (default: nproc), ROUNDS (3),
+# Environment: MODEL (default SmolLM2-135M Q4_1), THREADS (default: nproc), ROUNDS (5),
 # PROMPTS (10), TOKENS (64). Prints a table of medians and ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${EDGEBENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/edgebench}"
 python="${EDGEBENCH_PYTHON:-$cache/venv/bin/python}"
 threads="${THREADS:-$(nproc)}"
-rounds="${ROUNDS:-3}"
+rounds="${ROUNDS:-5}"
 prompts="${PROMPTS:-10}"
 tokens="${TOKENS:-64}"
 EDGEBENCH_CACHE="$cache" bash scripts/fetch-models.sh
@@ -60,48 +60,47 @@ fi
 
 # --- the collector, release build ----------------------------------------------------------
 cargo build --release --locked -p collector >&2
-collect=target/release/collect
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for round in $(seq 1 "$rounds"); do
-    for mode in on off; do
-        flag=()
-        [ "$mode" = off ] && flag=(--no-telemetry)
-        "$collect" run --model "$model" --device-label "bench host" --reps 1 --n-prompts "$prompts" \
-            --max-tokens "$tokens" --threads "$threads" --out "$tmp/$mode-$round" "${flag[@]}" >&2
-    done
-done
 
-"$python" - "$tmp" "$bench_bin" "$model" "$threads" "$tokens" "$rounds" <<'PY'
+# Rounds interleave the collector (sampler on, then off) and llama-bench, so that the shared
+# machine's drift affects both sides alike; the ratios are taken per round, then their median.
+"$python" - "$tmp" "$bench_bin" "$model" "$threads" "$tokens" "$rounds" "$prompts" <<'PY'
 import json, statistics, subprocess, sys
 import pyarrow.dataset as ds
 
-tmp, bench, model, threads, tokens, rounds = sys.argv[1:]
-def generations(mode):
-    rows = []
-    for r in range(1, int(rounds) + 1):
-        rows += ds.dataset(f"{tmp}/{mode}-{r}/v1/generations", partitioning="hive").to_table().to_pylist()
+tmp, bench, model, threads, tokens, rounds, prompts = sys.argv[1:]
+def collect(out, *extra):
+    subprocess.run(["target/release/collect", "run", "--model", model, "--device-label", "bench host",
+                    "--reps", "1", "--n-prompts", prompts, "--max-tokens", tokens, "--threads", threads,
+                    "--out", out, *extra], check=True, stderr=subprocess.DEVNULL)
+    rows = ds.dataset(f"{out}/v1/generations", partitioning="hive").to_table().to_pylist()
     return [g for g in rows if g["status"] == "ok"]
-on, off = generations("on"), generations("off")
-med = lambda rows, k: statistics.median(g[k] for g in rows if g[k] is not None)
-prompt_tokens = int(med(on, "prompt_tokens"))
-
+def med(rows, k):
+    return statistics.median(g[k] for g in rows if g[k] is not None)
 def llama_bench(*args):
     out = subprocess.run([bench, "-m", model, "-t", threads, "-r", "5", "-o", "json", *args],
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out)[0]["avg_ts"]
-pp = llama_bench("-p", str(prompt_tokens), "-n", "0")
-tg = llama_bench("-p", "0", "-n", tokens, "-d", str(prompt_tokens))
 
-rows = [
-    ("prefill tokens/s", med(on, "prefill_tokens_per_s"), f"llama-bench pp{prompt_tokens}", pp),
-    ("decode tokens/s", med(on, "decode_tokens_per_s"), f"llama-bench tg{tokens} @ depth {prompt_tokens}", tg),
-]
-print(f"model {model}, {threads} threads, {len(on)} generations per mode")
-print(f"{'quantity':18} {'collector':>11} {'reference':>11}  ratio   reference")
-for name, ours, ref_name, ref in rows:
-    print(f"{name:18} {ours:11.2f} {ref:11.2f}  {ours / ref:6.4f}  {ref_name}")
-t_on, t_off = med(on, "tpot_ms"), med(off, "tpot_ms")
-print(f"{'TPOT ms, sampler on':18} {t_on:11.3f}")
-print(f"{'TPOT ms, sampler off':18} {t_off:11.3f}  ratio on/off {t_on / t_off:.4f}")
+results = []
+depth = None
+for r in range(int(rounds)):
+    on = collect(f"{tmp}/on-{r}")
+    off = collect(f"{tmp}/off-{r}", "--no-telemetry")
+    depth = depth or int(med(on, "prompt_tokens"))
+    pp = llama_bench("-p", str(depth), "-n", "0")
+    tg = llama_bench("-p", "0", "-n", tokens, "-d", str(depth))
+    results.append(dict(prefill=med(on, "prefill_tokens_per_s"), decode=med(on, "decode_tokens_per_s"),
+                        pp=pp, tg=tg, tpot_on=med(on, "tpot_ms"), tpot_off=med(off, "tpot_ms")))
+    x = results[-1]
+    print(f"round {r + 1}: prefill {x['prefill']:.1f} vs pp {pp:.1f} ({x['prefill'] / pp:.4f}); "
+          f"decode {x['decode']:.2f} vs tg {tg:.2f} ({x['decode'] / tg:.4f}); "
+          f"TPOT on/off {x['tpot_on'] / x['tpot_off']:.4f}", flush=True)
+
+m = lambda f: statistics.median(f(x) for x in results)
+print(f"\nmodel {model}, {threads} threads, {rounds} rounds of {prompts} prompts x {tokens} tokens")
+print(f"prefill tokens/s: collector / llama-bench pp{depth}          median ratio {m(lambda x: x['prefill'] / x['pp']):.4f}")
+print(f"decode tokens/s:  collector / llama-bench tg{tokens} @ depth {depth}  median ratio {m(lambda x: x['decode'] / x['tg']):.4f}")
+print(f"TPOT: sampler on / sampler off                        median ratio {m(lambda x: x['tpot_on'] / x['tpot_off']):.4f}")
 PY

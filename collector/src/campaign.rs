@@ -96,7 +96,7 @@ impl Campaign {
             ("n_threads", self.n_threads.into()),
             ("prompt_set_sha256", self.prompts.sha256.as_str().into()),
             ("protocol", self.protocol.as_str().into()),
-            ("sampler", "greedy".into()),
+            ("sampler", "greedy (argmax of logits)".into()),
             ("seed", self.seed.into()),
             ("telemetry_hz", if self.telemetry { self.telemetry_hz.into() } else { serde_json::Value::Null }),
         ]);

@@ -192,6 +192,21 @@ fn run(job: &Job, emit: &mut dyn FnMut(Event)) -> Result<(), String> {
     Ok(())
 }
 
+/// Greedy sampling: the token with the highest logit (the first one on ties, as llama.cpp's
+/// greedy sampler). Read straight from the logits: llama.cpp's sampler chain would first copy the
+/// whole vocabulary into a candidate array at every token, harness work that llama-bench does
+/// not do and that would be counted in TPOT.
+fn greedy(ctx: &llama_cpp_2::context::LlamaContext<'_>, index: i32) -> llama_cpp_2::token::LlamaToken {
+    let logits = ctx.get_logits_ith(index);
+    let mut best = 0usize;
+    for (i, &v) in logits.iter().enumerate() {
+        if v > logits[best] {
+            best = i;
+        }
+    }
+    llama_cpp_2::token::LlamaToken::new(best as i32)
+}
+
 fn generate(
     model: &llama_cpp_2::model::LlamaModel,
     vocab: &llama_cpp_2::vocab::LlamaVocab<'_>,
@@ -202,7 +217,6 @@ fn generate(
 ) -> Result<Event, String> {
     use llama_cpp_2::llama_batch::LlamaBatch;
     use llama_cpp_2::model::LlamaChatMessage;
-    use llama_cpp_2::sampling::LlamaSampler;
 
     let submitted = Instant::now();
     let text = match template {
@@ -234,10 +248,9 @@ fn generate(
     ctx.synchronize();
     let prefill_ms = prefill_started.elapsed().as_secs_f64() * 1000.0;
 
-    let mut sampler = LlamaSampler::greedy();
     let mut output = Vec::new();
     let mut pos = tokens.len() as i32;
-    let mut token = sampler.sample(ctx, batch.n_tokens() - 1);
+    let mut token = greedy(ctx, batch.n_tokens() - 1);
     let ttft_ms = submitted.elapsed().as_secs_f64() * 1000.0;
     let mut sampled: u32 = 1;
     let stop_reason = loop {
@@ -255,7 +268,7 @@ fn generate(
         batch.add(token, pos, &[0], true).map_err(|e| e.to_string())?;
         pos += 1;
         ctx.decode(&mut batch).map_err(|e| format!("decoding failed after {sampled} tokens: {e}"))?;
-        token = sampler.sample(ctx, batch.n_tokens() - 1);
+        token = greedy(ctx, batch.n_tokens() - 1);
         sampled += 1;
     };
     let generation_ms = submitted.elapsed().as_secs_f64() * 1000.0;

@@ -318,13 +318,15 @@ define_table! {
         /// Tokens in the prompt as evaluated (chat template included).
         #[unit = "tokens"]
         pub prompt_tokens: Option<u32>,
-        /// Tokens generated, the first one included.
+        /// Tokens sampled, the first one included, and a final end-of-generation token included
+        /// when generation stopped on one (`output_text` excludes it).
         #[unit = "tokens"]
         pub output_tokens: Option<u32>,
-        /// Time to evaluate the prompt (the prefill decode call, synchronised).
+        /// Time to evaluate the prompt: its decode calls alone, synchronised (llama-bench's `pp`).
         #[unit = "ms"]
         pub prefill_ms: Option<f64>,
-        /// Time to first token: prompt submitted → first token sampled (prefill included).
+        /// Time to first token: prompt submitted (before chat template and tokenisation) → first
+        /// token sampled (prefill included).
         #[unit = "ms"]
         pub ttft_ms: Option<f64>,
         /// Time per output token after the first: (generation_ms − ttft_ms) / (output_tokens − 1);
