@@ -79,9 +79,10 @@ def collect(out, *extra):
 def med(rows, k):
     return statistics.median(g[k] for g in rows if g[k] is not None)
 def llama_bench(*args):
-    out = subprocess.run([bench, "-m", model, "-t", threads, "-r", "5", "-o", "json", *args],
+    # As many repetitions as the collector has generations, and their median, like the collector.
+    out = subprocess.run([bench, "-m", model, "-t", threads, "-r", prompts, "-o", "json", *args],
                          check=True, capture_output=True, text=True).stdout
-    return json.loads(out)[0]["avg_ts"]
+    return statistics.median(json.loads(out)[0]["samples_ts"])
 
 results = []
 depth = None
