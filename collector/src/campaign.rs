@@ -483,54 +483,36 @@ fn execute(c: &Campaign, model: &ModelFile, mut run: Run, progress: &dyn Progres
         match event {
             Event::Generation { index, t_start_ns, t_end_ns, prompt_tokens, output_tokens, prefill_ms, ttft_ms, generation_ms, stop_reason, output_text } => {
                 done.insert(*index);
-                let prompt = &c.prompts.prompts[*index as usize];
                 let window = series.as_ref().map(|s| s.window(*t_start_ns, *t_end_ns));
                 let n = *output_tokens;
                 let tpot = (n >= 2).then(|| (generation_ms - ttft_ms) / f64::from(n - 1));
                 let energy = window.as_ref().and_then(|w| w.energy_j);
                 let power = window.as_ref().and_then(|w| w.mean_power_w);
-                let mut g = Generation {
-                    generation_id: Sha256Hex::of(b""),
-                    run_id: run.run_id.clone(),
-                    schema_version: SCHEMA_VERSION.into(),
-                    device_label: run.device_label.clone(),
-                    backend: run.backend,
-                    power_mode: run.power_mode.clone(),
-                    model_name: run.model_name.clone(),
-                    model_sha256: run.model_sha256.clone(),
-                    prompt_index: *index,
-                    prompt_id: prompt.id.clone(),
-                    prompt_sha256: Sha256Hex::of(prompt.with_cot().as_bytes()),
-                    reference_sha256: prompt.reference.as_ref().map(|r| Sha256Hex::of(r.as_bytes())),
-                    status: GenerationStatus::Ok,
-                    failure_reason: None,
-                    started_at: clock.at(*t_start_ns),
-                    prompt_tokens: Some(*prompt_tokens),
-                    output_tokens: Some(n),
-                    prefill_ms: Some(*prefill_ms),
-                    ttft_ms: Some(*ttft_ms),
-                    tpot_ms: tpot,
-                    generation_ms: Some(*generation_ms),
-                    prefill_tokens_per_s: Some(f64::from(*prompt_tokens) * 1000.0 / prefill_ms),
-                    decode_tokens_per_s: tpot.map(|t| 1000.0 / t),
-                    stop_reason: Some(*stop_reason),
-                    output_sha256: Some(Sha256Hex::of(output_text.as_bytes())),
-                    output_text: Some(Text(output_text.clone())),
-                    peak_rss_bytes: window.as_ref().and_then(|w| w.peak_rss_bytes),
-                    peak_gpu_memory_bytes: window.as_ref().and_then(|w| w.peak_gpu_memory_bytes),
-                    mean_power_w: power,
-                    energy_j: energy,
-                    energy_per_output_token_j: energy.map(|e| e / f64::from(n)),
-                    power_null_reason: power.is_none().then(|| {
-                        Text(match (&window, &series) {
-                            (Some(w), Some(s)) => w.power_null_reason.clone().or(s.power_null_reason.clone()).unwrap_or_else(|| "no power sample in this generation's interval".into()),
-                            _ => "telemetry disabled (--no-telemetry)".into(),
-                        })
-                    }),
-                    relevance: None,
-                    relevance_model: None,
-                    relevance_model_sha256: None,
-                };
+                let mut g = generation_row(&run, c, *index, clock.at(*t_start_ns));
+                g.status = GenerationStatus::Ok;
+                g.failure_reason = None;
+                g.prompt_tokens = Some(*prompt_tokens);
+                g.output_tokens = Some(n);
+                g.prefill_ms = Some(*prefill_ms);
+                g.ttft_ms = Some(*ttft_ms);
+                g.tpot_ms = tpot;
+                g.generation_ms = Some(*generation_ms);
+                g.prefill_tokens_per_s = Some(f64::from(*prompt_tokens) * 1000.0 / prefill_ms);
+                g.decode_tokens_per_s = tpot.map(|t| 1000.0 / t);
+                g.stop_reason = Some(*stop_reason);
+                g.output_sha256 = Some(Sha256Hex::of(output_text.as_bytes()));
+                g.output_text = Some(Text(output_text.clone()));
+                g.peak_rss_bytes = window.as_ref().and_then(|w| w.peak_rss_bytes);
+                g.peak_gpu_memory_bytes = window.as_ref().and_then(|w| w.peak_gpu_memory_bytes);
+                g.mean_power_w = power;
+                g.energy_j = energy;
+                g.energy_per_output_token_j = energy.map(|e| e / f64::from(n));
+                g.power_null_reason = power.is_none().then(|| {
+                    Text(match (&window, &series) {
+                        (Some(w), Some(s)) => w.power_null_reason.clone().or(s.power_null_reason.clone()).unwrap_or_else(|| "no power sample in this generation's interval".into()),
+                        _ => "telemetry disabled (--no-telemetry)".into(),
+                    })
+                });
                 g.generation_id = g.compute_id();
                 generations.push(g);
             }
@@ -575,7 +557,17 @@ fn wait_with_rusage(child: &mut std::process::Child) -> Result<(std::process::Ex
     }
 }
 
+/// A failed generation row: the prompt's identity, the reason, no measurements.
 fn failed_generation(run: &Run, c: &Campaign, index: u32, reason: String, started_at: UtcMicros) -> Generation {
+    let mut g = generation_row(run, c, index, started_at);
+    g.failure_reason = Some(Text(reason));
+    g.generation_id = g.compute_id();
+    g
+}
+
+/// The part of a generation row that does not depend on how it went: identity, run keys,
+/// prompt hashes; status `failed` and every measurement null until filled.
+fn generation_row(run: &Run, c: &Campaign, index: u32, started_at: UtcMicros) -> Generation {
     let prompt = &c.prompts.prompts[index as usize];
     let mut g = Generation {
         generation_id: Sha256Hex::of(b""),
@@ -591,7 +583,7 @@ fn failed_generation(run: &Run, c: &Campaign, index: u32, reason: String, starte
         prompt_sha256: Sha256Hex::of(prompt.with_cot().as_bytes()),
         reference_sha256: prompt.reference.as_ref().map(|r| Sha256Hex::of(r.as_bytes())),
         status: GenerationStatus::Failed,
-        failure_reason: Some(Text(reason)),
+        failure_reason: None,
         started_at,
         prompt_tokens: None,
         output_tokens: None,
