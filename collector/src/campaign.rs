@@ -123,6 +123,25 @@ impl Clock {
 /// Runs the campaign, committing each run as it ends.
 pub fn run(c: &Campaign, host: &HostFingerprint, progress: &dyn Progress) -> Result<Summary, String> {
     let commit = provenance::collector_git_commit()?;
+    // A run must name the machine that measured it: refuse rather than record placeholders.
+    let unreadable: Vec<&str> = [
+        ("cpu model", host.cpu_model == "unknown"),
+        ("operating system", host.os == "unknown"),
+        ("kernel", host.kernel == "unknown"),
+        ("architecture", host.arch == "unknown"),
+        ("CPU cores", host.cpu_logical_cores == 0),
+        ("RAM", host.ram_bytes == 0),
+    ]
+    .into_iter()
+    .filter_map(|(what, missing)| missing.then_some(what))
+    .collect();
+    if !unreadable.is_empty() {
+        return Err(format!(
+            "cannot identify this host ({} unreadable: {}); runs would not say what measured them",
+            unreadable.join(", "),
+            host.notes.join("; ")
+        ));
+    }
     let (mut store, _recovery) = Store::open(&c.out).map_err(|e| e.to_string())?;
     let config_json = c.run_config_json();
     let config_sha = Sha256Hex::of(config_json.as_bytes());
