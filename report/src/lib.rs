@@ -4,6 +4,9 @@
 //! confidence intervals, ratios, kernel-class shares, figures, and findings evaluated on the data,
 //! rendered into a Typst PDF (compiled in-process) and a static HTML report.
 //!
-//! Nothing is built here yet: the `report` binary and `report build` arrive with the report issue.
-//! Until then this crate deliberately exposes nothing. It will read the dataset only through
-//! [`edgebench_dataset`], and will never depend on llama.cpp.
+//! Built so far: [`stats`], the statistics every number of the report rests on. The `report`
+//! binary and `report build` arrive with the rest of the report issue; no command exists until
+//! it works. The crate reads the dataset only through [`edgebench_dataset`] and never depends on
+//! llama.cpp.
+
+pub mod stats;
