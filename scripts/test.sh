@@ -33,6 +33,10 @@ command -v c++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || missing+=(libclang-dev)
+# The report's tests read its PDF with poppler (pdftoppm, pdftotext) and load its HTML in
+# headless Chromium.
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "test.sh: installing Debian packages: ${missing[*]}"
     apt_install "${missing[@]}"

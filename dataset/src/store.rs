@@ -446,17 +446,34 @@ pub fn scan_columns<R: serde::de::DeserializeOwned>(
     table: &str,
     columns: &[&str],
 ) -> Result<Vec<R>> {
+    let mut rows = Vec::new();
+    for_each_projected(root, manifest, table, columns, |batch: Vec<R>| rows.extend(batch))?;
+    Ok(rows)
+}
+
+/// Like [`scan_columns`], but hands the rows to `visit` one record batch at a time, so that a
+/// caller folding millions of rows into sums never holds them all. Each shard's hash is checked
+/// against the manifest first.
+pub fn for_each_projected<R: serde::de::DeserializeOwned>(
+    root: &Path,
+    manifest: &Manifest,
+    table: &str,
+    columns: &[&str],
+    mut visit: impl FnMut(Vec<R>),
+) -> Result<()> {
     let version_dir = root.join(VERSION_DIR);
     let limits = Limits::default();
-    let mut rows = Vec::new();
     for entry in manifest.shards.iter().filter(|s| s.table == table) {
         let path = version_dir.join(&entry.path);
         let bytes = fsutil::read_limited(&path, limits.max_file_bytes)?;
+        if Sha256Hex::of(&bytes) != entry.sha256 {
+            return Err(Error::format(&path, "bytes do not match the manifest's sha256; run `dataset validate`"));
+        }
         let opened = OpenedShard::open(bytes.into(), &limits).map_err(|e| Error::format(&path, e))?;
         for batch in opened.projected_batches(&limits, columns).map_err(|e| Error::format(&path, e))? {
             let batch = batch.map_err(|e| Error::format(&path, e.to_string()))?;
-            rows.extend(serde_arrow::from_record_batch::<Vec<R>>(&batch).map_err(|e| Error::format(&path, e.to_string()))?);
+            visit(serde_arrow::from_record_batch::<Vec<R>>(&batch).map_err(|e| Error::format(&path, e.to_string()))?);
         }
     }
-    Ok(rows)
+    Ok(())
 }

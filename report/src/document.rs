@@ -1,0 +1,632 @@
+//! The report as data: every table cell already formatted, every figure already drawn, every
+//! finding already worded. The exporters ([`crate::export`]) only lay this out, so the PDF, the
+//! HTML and the CSV files cannot disagree, and templates hold presentation only.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use edgebench_dataset::schema::v1::OpClass;
+
+use crate::analysis::{Analysis, CellKey, Comparison, published_matches};
+use crate::figures::{self, BarChart, BarSeries, BarValue, Scale, ShareChart};
+use crate::findings::{self, Finding, Verdict};
+use crate::format;
+use crate::metrics::Metric;
+use crate::stats::{LEVEL, min_runs_for_interval};
+
+/// Everything the templates see.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportDocument {
+    pub title: String,
+    /// Date of the newest measurement in the dataset (`YYYY-MM-DD`), or `None` for an empty dataset.
+    pub data_date: Option<String>,
+    pub overview: Vec<KeyValue>,
+    pub methods: Methods,
+    pub figures: Vec<FigureDoc>,
+    pub tables: Vec<TableDoc>,
+    pub findings: Vec<Finding>,
+    pub verdict_counts: Vec<KeyValue>,
+    /// Numeric per-cell medians for `tables/medians.csv` (not shown in the page).
+    #[serde(skip)]
+    pub medians_csv: Vec<MedianRecord>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Methods {
+    pub level_percent: String,
+    pub min_runs: usize,
+    pub metrics: Vec<MetricDoc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricDoc {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub unit: &'static str,
+    pub definition: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FigureDoc {
+    /// Stable identifier; also the file stem of `figures/<id>.svg`.
+    pub id: String,
+    pub title: String,
+    pub caption: String,
+    /// `figures/<id>.svg`, relative to the output directory (and the path Typst reads).
+    pub file: String,
+    /// The SVG document, inlined in the HTML.
+    pub svg: String,
+    /// No data: the figure is a placeholder that says so.
+    pub empty: bool,
+    /// The table that gives the figure's numbers, by id.
+    pub table: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TableDoc {
+    /// Stable identifier; also the file stem of `tables/<id>.csv`.
+    pub id: String,
+    pub title: String,
+    pub caption: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<RowDoc>,
+    /// Shown instead of the rows when there are none.
+    pub empty_message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RowDoc {
+    pub cells: Vec<String>,
+    /// The row quotes a paper rather than a measurement.
+    pub published: bool,
+}
+
+/// One per-cell median with its interval, in dataset units.
+#[derive(Debug, Clone, Serialize)]
+pub struct MedianRecord {
+    pub device: String,
+    pub backend: String,
+    pub power_mode: Option<String>,
+    pub model: String,
+    pub quantization: Option<String>,
+    pub metric: &'static str,
+    pub unit: &'static str,
+    pub n: usize,
+    pub median: f64,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub ci_level: Option<f64>,
+    pub runs_ok: usize,
+    pub runs_failed: usize,
+}
+
+const MISSING: &str = "—";
+
+/// Builds the document from the analysis.
+pub fn build(analysis: &Analysis) -> ReportDocument {
+    let findings = findings::evaluate(analysis);
+    let mut figures = Vec::new();
+    let mut tables = vec![coverage_table(analysis), models_table(analysis), devices_table(analysis)];
+    for metric in figure_order() {
+        let table = metric_table(analysis, metric);
+        figures.push(metric_figure(analysis, metric, &table.id));
+        tables.push(table);
+    }
+    let kernel_table = kernel_table(analysis);
+    figures.push(kernel_figure(analysis, &kernel_table.id));
+    tables.push(kernel_table);
+    let fusion_table = fusion_table(analysis);
+    figures.push(fusion_figure(analysis, &fusion_table.id));
+    tables.push(fusion_table);
+    tables.push(ratio_table(analysis));
+    tables.push(published_table(analysis));
+
+    let verdict_counts = [Verdict::Supported, Verdict::Contradicted, Verdict::InsufficientData]
+        .into_iter()
+        .map(|v| KeyValue { key: v.label().to_owned(), value: findings.iter().filter(|f| f.verdict == v).count().to_string() })
+        .collect();
+    ReportDocument {
+        title: "Small LLMs on edge devices: the edgebench report".to_owned(),
+        data_date: analysis.latest_timestamp_us.map(format::date),
+        overview: overview(analysis),
+        methods: Methods {
+            level_percent: format::level(LEVEL),
+            min_runs: min_runs_for_interval(LEVEL),
+            metrics: Metric::ALL
+                .iter()
+                .map(|m| MetricDoc { key: m.key(), label: m.label(), unit: m.unit(), definition: m.definition() })
+                .collect(),
+        },
+        figures,
+        tables,
+        findings,
+        verdict_counts,
+        medians_csv: median_records(analysis),
+    }
+}
+
+/// The paper's figure order first (Figs. 2–8), then the measures it did not plot.
+fn figure_order() -> Vec<Metric> {
+    let mut paper: Vec<Metric> = Metric::ALL.iter().copied().filter(|m| m.paper_figure().is_some()).collect();
+    paper.sort_by_key(|m| m.paper_figure());
+    paper.extend(Metric::ALL.iter().copied().filter(|m| m.paper_figure().is_none()));
+    paper
+}
+
+fn overview(analysis: &Analysis) -> Vec<KeyValue> {
+    let kv = |k: &str, v: String| KeyValue { key: k.to_owned(), value: v };
+    let runs_ok: usize = analysis.cells.iter().map(|c| c.runs_ok).sum();
+    let runs_failed: usize = analysis.cells.iter().map(|c| c.runs_failed).sum();
+    let mut rows = vec![
+        kv("Cells (device × back-end × mode × model)", analysis.cells.len().to_string()),
+        kv("Platforms", analysis.platforms().len().to_string()),
+        kv("Models", analysis.model_keys().len().to_string()),
+        kv("Runs completed", runs_ok.to_string()),
+        kv("Runs failed", runs_failed.to_string()),
+    ];
+    for (table, n) in &analysis.row_counts {
+        rows.push(kv(&format!("Rows in the {table} table"), n.to_string()));
+    }
+    rows
+}
+
+fn cell_columns(key: &CellKey) -> [String; 4] {
+    [
+        key.device.clone(),
+        key.backend.to_string(),
+        key.power_mode.clone().unwrap_or_else(|| MISSING.to_owned()),
+        key.model_key().label(),
+    ]
+}
+
+fn coverage_table(analysis: &Analysis) -> TableDoc {
+    let models = analysis.model_keys();
+    let mut columns = vec!["Device · back-end · mode".to_owned()];
+    columns.extend(models.iter().map(|m| m.label()));
+    let rows = analysis
+        .platforms()
+        .into_iter()
+        .map(|platform| {
+            let mut cells = vec![platform.label()];
+            for model in &models {
+                let cell = analysis.cells.iter().find(|c| c.key.platform() == platform && &c.key.model_key() == model);
+                cells.push(match cell {
+                    None => MISSING.to_owned(),
+                    Some(c) if c.runs_failed == 0 => format!("{} ok", c.runs_ok),
+                    Some(c) => {
+                        let how: Vec<String> = c.failures.iter().map(|(s, n)| format!("{n} {s}")).collect();
+                        format!("{} ok, {}", c.runs_ok, how.join(", "))
+                    }
+                });
+            }
+            RowDoc { cells, published: false }
+        })
+        .collect();
+    TableDoc {
+        id: "coverage".to_owned(),
+        title: "Coverage: runs per cell".to_owned(),
+        caption: format!(
+            "Completed and failed runs of each platform (rows) and model (columns); {MISSING} marks a cell with no run. A median has a confidence interval from {} completed runs.",
+            min_runs_for_interval(LEVEL)
+        ),
+        columns,
+        rows,
+        empty_message: "The dataset holds no runs yet.".to_owned(),
+    }
+}
+
+fn models_table(analysis: &Analysis) -> TableDoc {
+    let rows = analysis
+        .models
+        .iter()
+        .map(|m| RowDoc {
+            cells: vec![
+                m.key.name.clone(),
+                m.architecture.clone().unwrap_or_else(|| MISSING.to_owned()),
+                m.n_params.map(format::params).unwrap_or_else(|| MISSING.to_owned()),
+                m.key.quantization.clone().unwrap_or_else(|| MISSING.to_owned()),
+                format::bytes(m.size_bytes),
+                m.sha256.chars().take(12).collect(),
+                m.file_name.clone(),
+            ],
+            published: false,
+        })
+        .collect();
+    TableDoc {
+        id: "models".to_owned(),
+        title: "Models".to_owned(),
+        caption: "Models measured, from their GGUF metadata (cf. the paper's Table II).".to_owned(),
+        columns: ["Model", "Architecture", "Parameters", "Quantisation", "Size", "sha256", "File"].map(String::from).to_vec(),
+        rows,
+        empty_message: "No model has been measured yet.".to_owned(),
+    }
+}
+
+fn devices_table(analysis: &Analysis) -> TableDoc {
+    let rows = analysis
+        .devices
+        .iter()
+        .map(|d| RowDoc {
+            cells: vec![
+                d.labels.iter().cloned().collect::<Vec<_>>().join(", "),
+                d.cpu_model.clone(),
+                match d.cpu_physical_cores {
+                    Some(p) => format!("{p} cores / {} threads", d.cpu_logical_cores),
+                    None => format!("{} threads", d.cpu_logical_cores),
+                },
+                format::bytes(d.ram_bytes),
+                d.gpu_name.clone().unwrap_or_else(|| MISSING.to_owned()),
+                format!("{} ({})", d.os, d.arch),
+                d.fingerprint.chars().take(12).collect(),
+            ],
+            published: false,
+        })
+        .collect();
+    TableDoc {
+        id: "devices".to_owned(),
+        title: "Devices".to_owned(),
+        caption: "Machines measured, from their host fingerprints (cf. the paper's Table III).".to_owned(),
+        columns: ["Device", "CPU", "Cores", "RAM", "GPU", "OS", "Host sha256"].map(String::from).to_vec(),
+        rows,
+        empty_message: "No device has been measured yet.".to_owned(),
+    }
+}
+
+fn metric_table(analysis: &Analysis, metric: Metric) -> TableDoc {
+    let mut rows = Vec::new();
+    let published: Vec<_> = analysis.published.iter().filter(|p| p.metric == Some(metric)).collect();
+    let mut matched = vec![false; published.len()];
+    for cell in &analysis.cells {
+        let Some(estimate) = cell.estimates.get(&metric) else { continue };
+        let quoted: Vec<String> = published
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| published_matches(&p.row, &cell.key))
+            .map(|(i, p)| {
+                matched[i] = true;
+                published_value(metric, p)
+            })
+            .collect();
+        let [device, backend, mode, model] = cell_columns(&cell.key);
+        rows.push(RowDoc {
+            cells: vec![
+                device,
+                backend,
+                mode,
+                model,
+                estimate.n.to_string(),
+                format::metric_value(metric, estimate.median),
+                format::interval(metric, estimate),
+                if quoted.is_empty() { MISSING.to_owned() } else { quoted.join("; ") },
+            ],
+            published: false,
+        });
+    }
+    for (p, _) in published.iter().zip(&matched).filter(|(_, m)| !**m) {
+        let row = &p.row;
+        rows.push(RowDoc {
+            cells: vec![
+                row.device_label.clone(),
+                row.backend.map(|b| b.to_string()).unwrap_or_else(|| MISSING.to_owned()),
+                row.power_mode.clone().unwrap_or_else(|| MISSING.to_owned()),
+                match (&row.model_name, &row.model_precision) {
+                    (Some(m), Some(q)) => format!("{m} ({q})"),
+                    (Some(m), None) => m.clone(),
+                    (None, _) => MISSING.to_owned(),
+                },
+                MISSING.to_owned(),
+                MISSING.to_owned(),
+                MISSING.to_owned(),
+                published_value(metric, p),
+            ],
+            published: true,
+        });
+    }
+    TableDoc {
+        id: metric.key().to_owned(),
+        title: format!("Median {} ({})", metric.label(), metric.unit()),
+        caption: format!(
+            "Median over completed runs of each run's {} ({}), with its distribution-free {}% confidence interval; n is the number of runs. Published values are quoted from the paper, marked with their section; rows without measurements show only the published value.",
+            metric.label(),
+            metric.definition(),
+            format::level(LEVEL)
+        ),
+        columns: ["Device", "Back-end", "Mode", "Model", "n", &format!("Median ({})", metric.unit()), "95% CI", "Published"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+        empty_message: format!("No run in the dataset has a {} yet.", metric.label()),
+    }
+}
+
+fn published_value(metric: Metric, p: &crate::analysis::PublishedValue) -> String {
+    let shown = p.value.map(|v| format::metric_value(metric, v)).unwrap_or_else(|| format::sig3(p.row.value));
+    let mut s = format!("{shown} ({} §{})", p.row.citation_key, p.row.section);
+    if p.row.ambiguity.is_some() {
+        s.push_str(" ambiguous");
+    }
+    s
+}
+
+fn metric_figure(analysis: &Analysis, metric: Metric, table_id: &str) -> FigureDoc {
+    let models: Vec<_> = analysis
+        .model_keys()
+        .into_iter()
+        .filter(|m| analysis.cells.iter().any(|c| &c.key.model_key() == m && c.estimates.contains_key(&metric)))
+        .collect();
+    let platforms: Vec<_> = analysis
+        .platforms()
+        .into_iter()
+        .filter(|p| analysis.cells.iter().any(|c| &c.key.platform() == p && c.estimates.contains_key(&metric)))
+        .collect();
+    let series: Vec<BarSeries> = platforms
+        .iter()
+        .map(|platform| BarSeries {
+            name: platform.label(),
+            values: models
+                .iter()
+                .map(|model| {
+                    let cell = analysis.cells.iter().find(|c| &c.key.platform() == platform && &c.key.model_key() == model)?;
+                    let e = cell.estimates.get(&metric)?;
+                    let f = metric.display_factor();
+                    Some(BarValue {
+                        value: e.median * f,
+                        low: e.interval.map(|i| i.low * f),
+                        high: e.interval.map(|i| i.high * f),
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    let chart = BarChart {
+        y_label: format!("{} ({})", metric.label(), metric.unit()),
+        groups: models.iter().map(|m| m.label()).collect(),
+        series,
+        scale: Scale::Auto,
+    };
+    let empty = models.is_empty();
+    let svg = if empty {
+        figures::empty_svg(&format!("no data: no run has a {}", metric.label()))
+    } else {
+        figures::bar_chart_svg(&chart)
+    };
+    let paper = metric.paper_figure().map(|n| format!(" (the paper's Fig. {n})")).unwrap_or_default();
+    let scale = if !empty && figures::use_log_scale(&chart) { " Log scale." } else { "" };
+    FigureDoc {
+        id: metric.key().to_owned(),
+        title: format!("{}{paper}", format::capitalise(metric.label())),
+        caption: format!(
+            "Median {} ({}) per model (groups) and platform (bars); error bars are {}% confidence intervals of the median, absent where a cell has fewer than {} runs. A missing bar means no data, not zero.{scale}",
+            metric.label(),
+            metric.unit(),
+            format::level(LEVEL),
+            min_runs_for_interval(LEVEL)
+        ),
+        file: format!("figures/{}.svg", metric.key()),
+        svg,
+        empty,
+        table: Some(table_id.to_owned()),
+    }
+}
+
+fn kernel_table(analysis: &Analysis) -> TableDoc {
+    let classes = present_classes(analysis);
+    let mut columns = vec!["Device".to_owned(), "Back-end".to_owned(), "Mode".to_owned(), "Model".to_owned(), "Captures".to_owned()];
+    columns.extend(classes.iter().map(|c| findings::class_name(*c).to_owned()));
+    let rows = analysis
+        .kernel_shares
+        .iter()
+        .map(|k| {
+            let [device, backend, mode, model] = cell_columns(&k.key);
+            let mut cells = vec![device, backend, mode, model, format!("{} ({})", k.captures, k.tools.iter().cloned().collect::<Vec<_>>().join(", "))];
+            cells.extend(classes.iter().map(|c| k.shares.get(c).map(|s| format::percent(*s)).unwrap_or_else(|| MISSING.to_owned())));
+            RowDoc { cells, published: false }
+        })
+        .collect();
+    TableDoc {
+        id: "kernel_shares".to_owned(),
+        title: "Kernel time by class".to_owned(),
+        caption: "Share of GPU kernel (or ggml op) time per class, the median over a cell's profile captures; classes come from the kernel class table.".to_owned(),
+        columns,
+        rows,
+        empty_message: "No kernel profile in the dataset yet.".to_owned(),
+    }
+}
+
+fn present_classes(analysis: &Analysis) -> Vec<OpClass> {
+    let set: std::collections::BTreeSet<OpClass> = analysis.kernel_shares.iter().flat_map(|k| k.shares.keys().copied()).collect();
+    set.into_iter().collect()
+}
+
+fn kernel_figure(analysis: &Analysis, table_id: &str) -> FigureDoc {
+    let classes = present_classes(analysis);
+    let empty = analysis.kernel_shares.is_empty();
+    let svg = if empty {
+        figures::empty_svg("no data: no kernel profile in the dataset")
+    } else {
+        figures::share_chart_svg(&ShareChart {
+            rows: analysis.kernel_shares.iter().map(|k| format!("{} · {}", k.key.platform().label(), k.key.model)).collect(),
+            classes: classes.iter().map(|c| findings::class_name(*c).to_owned()).collect(),
+            shares: analysis
+                .kernel_shares
+                .iter()
+                .map(|k| classes.iter().map(|c| k.shares.get(c).copied().unwrap_or(0.0)).collect())
+                .collect(),
+        })
+    };
+    FigureDoc {
+        id: "kernel_shares".to_owned(),
+        title: "Kernel time by class (the paper's Fig. 9)".to_owned(),
+        caption: "Share of kernel time per class for each profiled platform and model.".to_owned(),
+        file: "figures/kernel_shares.svg".to_owned(),
+        svg,
+        empty,
+        table: Some(table_id.to_owned()),
+    }
+}
+
+fn fusion_table(analysis: &Analysis) -> TableDoc {
+    let est = |e: &Option<crate::stats::MedianEstimate>| match e {
+        Some(e) => format!(
+            "{} µs {}",
+            format::sig3(e.median),
+            e.interval.map(|i| format!("[{}, {}]", format::sig3(i.low), format::sig3(i.high))).unwrap_or_else(|| format!("(n = {})", e.n))
+        ),
+        None => MISSING.to_owned(),
+    };
+    let rows = analysis
+        .fusion
+        .iter()
+        .map(|f| RowDoc {
+            cells: vec![
+                f.platform.label(),
+                f.experiment.clone(),
+                format!("{} × {}", f.elements, f.dtype),
+                est(&f.unfused),
+                est(&f.fused),
+                f.ratio.as_ref().map(format::ratio).unwrap_or_else(|| MISSING.to_owned()),
+                f.failed.to_string(),
+            ],
+            published: false,
+        })
+        .collect();
+    TableDoc {
+        id: "fusion".to_owned(),
+        title: "Kernel fusion".to_owned(),
+        caption: "Median elapsed GPU time of the unfused and fused variants over repetitions, with 95% intervals, and their ratio (fused / unfused).".to_owned(),
+        columns: ["Platform", "Experiment", "Size", "Unfused", "Fused", "Fused / unfused", "Failed"].map(String::from).to_vec(),
+        rows,
+        empty_message: "No fusion micro-benchmark in the dataset yet.".to_owned(),
+    }
+}
+
+fn fusion_figure(analysis: &Analysis, table_id: &str) -> FigureDoc {
+    let empty = analysis.fusion.iter().all(|f| f.fused.is_none() && f.unfused.is_none());
+    let bar = |e: &Option<crate::stats::MedianEstimate>| {
+        e.as_ref().map(|e| BarValue { value: e.median, low: e.interval.map(|i| i.low), high: e.interval.map(|i| i.high) })
+    };
+    let svg = if empty {
+        figures::empty_svg("no data: no fusion micro-benchmark in the dataset")
+    } else {
+        figures::bar_chart_svg(&BarChart {
+            y_label: "elapsed time (µs)".to_owned(),
+            groups: analysis.fusion.iter().map(|f| format!("{} ({} × {})", f.platform.label(), f.elements, f.dtype)).collect(),
+            series: vec![
+                BarSeries { name: "unfused".to_owned(), values: analysis.fusion.iter().map(|f| bar(&f.unfused)).collect() },
+                BarSeries { name: "fused".to_owned(), values: analysis.fusion.iter().map(|f| bar(&f.fused)).collect() },
+            ],
+            scale: Scale::Auto,
+        })
+    };
+    FigureDoc {
+        id: "fusion".to_owned(),
+        title: "Kernel fusion (the paper's Fig. 10)".to_owned(),
+        caption: "Median elapsed time of the unfused and fused kernels per platform; error bars are 95% intervals.".to_owned(),
+        file: "figures/fusion.svg".to_owned(),
+        svg,
+        empty,
+        table: Some(table_id.to_owned()),
+    }
+}
+
+fn ratio_table(analysis: &Analysis) -> TableDoc {
+    let rows = analysis
+        .ratios
+        .iter()
+        .map(|r| RowDoc {
+            cells: vec![
+                r.comparison.title().to_owned(),
+                r.metric.label().to_owned(),
+                format!("{}, {}", r.numerator.platform().label(), r.numerator.model_key().label()),
+                format!("{}, {}", r.denominator.platform().label(), r.denominator.model_key().label()),
+                format::ratio(&r.estimate),
+            ],
+            published: false,
+        })
+        .collect();
+    TableDoc {
+        id: "ratios".to_owned(),
+        title: "Ratios".to_owned(),
+        caption: format!(
+            "Ratio of medians (first cell / second cell) for cells that differ in one factor ({}), with a conservative {}% interval (each median's interval at 97.5%, Bonferroni).",
+            Comparison::ALL.iter().map(|c| c.title()).collect::<Vec<_>>().join("; "),
+            format::level(LEVEL)
+        ),
+        columns: ["Comparison", "Metric", "Cell", "Against", "Ratio [95% CI]"].map(String::from).to_vec(),
+        rows,
+        empty_message: "No two cells differ in exactly one factor yet.".to_owned(),
+    }
+}
+
+fn published_table(analysis: &Analysis) -> TableDoc {
+    let rows = analysis
+        .published
+        .iter()
+        .map(|p| {
+            let r = &p.row;
+            RowDoc {
+                cells: vec![
+                    format!("{} §{}", r.citation_key, r.section),
+                    r.device_label.clone(),
+                    r.backend.map(|b| b.to_string()).unwrap_or_else(|| MISSING.to_owned()),
+                    r.power_mode.clone().unwrap_or_else(|| MISSING.to_owned()),
+                    r.model_name.clone().unwrap_or_else(|| MISSING.to_owned()),
+                    r.metric.clone(),
+                    format!("{} {}", format::sig3(r.value), r.unit),
+                    r.quote.0.clone(),
+                    r.ambiguity.as_ref().map(|a| a.0.clone()).unwrap_or_default(),
+                ],
+                published: true,
+            }
+        })
+        .collect();
+    TableDoc {
+        id: "published".to_owned(),
+        title: "Published values".to_owned(),
+        caption: "Every number the dataset's `published` table holds, with the sentence it is quoted from and what the text leaves unclear.".to_owned(),
+        columns: ["Source", "Device", "Back-end", "Mode", "Model", "Metric", "Value", "Quote", "Ambiguity"].map(String::from).to_vec(),
+        rows,
+        empty_message: "The dataset holds no published values yet.".to_owned(),
+    }
+}
+
+fn median_records(analysis: &Analysis) -> Vec<MedianRecord> {
+    let mut out = Vec::new();
+    for cell in &analysis.cells {
+        let estimates: BTreeMap<_, _> = cell.estimates.iter().collect();
+        for (metric, e) in estimates {
+            out.push(MedianRecord {
+                device: cell.key.device.clone(),
+                backend: cell.key.backend.to_string(),
+                power_mode: cell.key.power_mode.clone(),
+                model: cell.key.model.clone(),
+                quantization: cell.key.quantization.clone(),
+                metric: metric.key(),
+                unit: dataset_unit(*metric),
+                n: e.n,
+                median: e.median,
+                ci_low: e.interval.map(|i| i.low),
+                ci_high: e.interval.map(|i| i.high),
+                ci_level: e.interval.map(|i| i.level),
+                runs_ok: cell.runs_ok,
+                runs_failed: cell.runs_failed,
+            });
+        }
+    }
+    out
+}
+
+/// Unit of a metric's values in the dataset (before display scaling).
+fn dataset_unit(metric: Metric) -> &'static str {
+    match metric {
+        Metric::PeakCpuMemory | Metric::PeakGpuMemory => "bytes",
+        m => m.unit(),
+    }
+}

@@ -1,0 +1,996 @@
+//! The paper's figures, drawn as standalone SVG documents (one per figure).
+//!
+//! The same SVG is embedded in the Typst PDF and inlined in the HTML page, so the design follows
+//! from what both renderers can do:
+//!
+//! - **One monospace font.** Typst's SVG renderer only knows the fonts embedded in the report
+//!   ("DejaVu Sans Mono", "Libertinus Serif", "New Computer Modern"), and plotters is built
+//!   without a font backend, so it cannot measure text. A monospace font makes text width a
+//!   function of the character count, which lets this module reserve space for labels itself
+//!   instead of trusting plotters' naive estimate (which counts bytes). Every `font-family` in
+//!   the output is [`FONT_FAMILY`], enforced by a final pass over the document. A browser
+//!   without that font uses its default font instead; a page stylesheet rule such as
+//!   `svg text { font-family: "DejaVu Sans Mono", monospace }` overrides the attribute and keeps
+//!   the text monospace.
+//! - **Labels are shortened, never allowed to push the layout.** Model and platform names come
+//!   from the dataset and can be arbitrarily long; they are cut to the space available and end
+//!   in "…". The full names appear in the legend and tables around the figure.
+//! - **Missing is not zero.** A group without data for a series keeps its slot, shows a small
+//!   grey "n/a" mark and no bar: a zero-height bar would read as a measured zero. Non-finite
+//!   values count as missing, and so do absurd magnitudes (beyond 1e±150), which would overflow
+//!   the axis arithmetic.
+//! - **Automatic log scale.** Load times and throughputs of small and large models on weak and
+//!   strong devices easily span two or three orders of magnitude; on a linear axis the small
+//!   bars then vanish. [`Scale::Auto`] switches to a log axis when every value is positive and the
+//!   largest is more than 30× the smallest, the point where the smallest bar on a linear axis
+//!   would be about 3 % of the axis. A log axis cannot show zero or negative values, so those
+//!   always get a linear axis, whatever was requested; [`use_log_scale`] reports the outcome so
+//!   the caption can say "log scale".
+//! - **Deterministic output.** No hash-ordered state and no time stamps: the same input gives
+//!   byte-identical SVG, so regenerated reports diff cleanly.
+//! - **Never panics.** Degenerate input gives a figure-sized "no data" SVG ([`empty_svg`]); a
+//!   drawing error gives the same with the error in the message.
+
+use std::ops::Range;
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use serde::Serialize;
+
+/// Font family named in every SVG text element: embedded in the PDF renderer, falls back to monospace in browsers.
+pub const FONT_FAMILY: &str = "DejaVu Sans Mono";
+
+/// One bar: a value and, when known, its confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BarValue {
+    pub value: f64,
+    /// Lower end of the confidence interval; the error bar is drawn only when both ends are known.
+    pub low: Option<f64>,
+    /// Upper end of the confidence interval.
+    pub high: Option<f64>,
+}
+
+/// One series of a grouped bar chart (one platform), with one legend entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BarSeries {
+    pub name: String,
+    /// One entry per group, in the order of [`BarChart::groups`]; `None` when there is no data.
+    pub values: Vec<Option<BarValue>>,
+}
+
+/// How the value axis of a bar chart is scaled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum Scale {
+    /// Log when all values are positive and span more than a factor of 30, linear otherwise.
+    #[default]
+    Auto,
+    Linear,
+    /// Log, unless a value is zero or negative (a log axis cannot show it): then linear.
+    Log,
+}
+
+/// A grouped bar chart: groups along the x axis (models), side-by-side bars within a group (platforms).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BarChart {
+    /// Value axis label with unit, e.g. "load time (ms)".
+    pub y_label: String,
+    /// X categories, left to right.
+    pub groups: Vec<String>,
+    pub series: Vec<BarSeries>,
+    pub scale: Scale,
+}
+
+/// A chart of 100 %-stacked horizontal bars, e.g. kernel time by class.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShareChart {
+    /// One horizontal bar per row, top to bottom.
+    pub rows: Vec<String>,
+    /// Stacked segments and legend entries, in the same order in every row.
+    pub classes: Vec<String>,
+    /// `shares[row][class]` in `[0, 1]`; a row sums to about 1.
+    pub shares: Vec<Vec<f64>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Geometry and style
+// ---------------------------------------------------------------------------------------------
+
+const WIDTH: u32 = 800;
+const BASE_HEIGHT: u32 = 450;
+const MARGIN_TOP: u32 = 14;
+const MARGIN_LEFT: u32 = 8;
+const MARGIN_RIGHT: u32 = 22;
+const MARGIN_BOTTOM: u32 = 8;
+/// Bar charts get taller rather than squeezing the plot below this height.
+const MIN_PLOT_HEIGHT: u32 = 250;
+
+/// Text sizes in CSS pixels, as they appear in the SVG.
+const TICK_PX: f64 = 12.0;
+const LABEL_PX: f64 = 12.0;
+const LEGEND_PX: f64 = 12.0;
+const DESC_PX: f64 = 13.0;
+const NOTE_PX: f64 = 10.0;
+const SEGMENT_PX: f64 = 11.0;
+const MESSAGE_PX: f64 = 14.0;
+/// Advance of one DejaVu Sans Mono character per pixel of font size (0.602), rounded up so that
+/// a browser falling back to a slightly wider monospace font still fits.
+const CHAR_EM: f64 = 0.62;
+/// plotters-svg writes `font-size` as the style's size divided by 1.24.
+const PLOTTERS_FONT_SCALE: f64 = 1.24;
+/// Distance between an axis and its tick labels: plotters puts labels at twice the tick size.
+const TICK_SIZE: i32 = 4;
+
+const LEGEND_ROW_H: u32 = 20;
+const LEGEND_SWATCH: i32 = 12;
+/// Between a swatch and its name, and between a name and the next entry.
+const LEGEND_TEXT_GAP: i32 = 6;
+const LEGEND_ENTRY_GAP: f64 = 22.0;
+const LEGEND_MAX_COLS: usize = 40;
+const SHARE_ROW_H: u32 = 30;
+/// Thickest share bar: with only a few rows, thicker bars would look like slabs.
+const MAX_SHARE_BAR_PX: f64 = 36.0;
+const SHARE_LABEL_MAX_COLS: usize = 36;
+const GROUP_LABEL_VERTICAL_MAX_COLS: usize = 18;
+/// Bars wider than this look like slabs when a chart has few groups and series.
+const MAX_BAR_PX: f64 = 56.0;
+/// Share of a bar's slot that the bar fills; the rest separates it from its neighbours.
+const BAR_FILL: f64 = 0.88;
+/// Half the width of an error bar's caps, at most.
+const MAX_CAP_PX: f64 = 6.0;
+
+const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
+const MUTED: RGBColor = RGBColor(0x77, 0x77, 0x77);
+
+/// Okabe–Ito: distinguishable under the common colour-vision deficiencies. Black is replaced by
+/// grey so the black error bars stay visible on every bar.
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0x00, 0x72, 0xB2), // blue
+    RGBColor(0xE6, 0x9F, 0x00), // orange
+    RGBColor(0x00, 0x9E, 0x73), // bluish green
+    RGBColor(0xCC, 0x79, 0xA7), // reddish purple
+    RGBColor(0x56, 0xB4, 0xE9), // sky blue
+    RGBColor(0xD5, 0x5E, 0x00), // vermillion
+    RGBColor(0xF0, 0xE4, 0x42), // yellow
+    RGBColor(0x99, 0x99, 0x99), // grey
+];
+
+/// Values outside this magnitude are treated as missing: axis padding and tick arithmetic would
+/// overflow or underflow f64, and no benchmark quantity is anywhere near them.
+const MAX_MAGNITUDE: f64 = 1e150;
+const MIN_MAGNITUDE: f64 = 1e-150;
+
+/// Fill (and, for the second palette cycle, outline) of a series or class.
+#[derive(Clone, Copy)]
+struct Swatch {
+    fill: RGBColor,
+    outline: Option<RGBColor>,
+}
+
+/// Past eight entries the palette repeats as light tints with an outline, then as dark shades,
+/// so that every entry still differs from the others.
+fn swatch(index: usize) -> Swatch {
+    let base = PALETTE[index % PALETTE.len()];
+    match (index / PALETTE.len()) % 3 {
+        0 => Swatch { fill: base, outline: None },
+        1 => Swatch { fill: mix(base, WHITE, 0.55), outline: Some(base) },
+        _ => Swatch { fill: mix(base, BLACK, 0.4), outline: None },
+    }
+}
+
+fn mix(a: RGBColor, b: RGBColor, t: f64) -> RGBColor {
+    let channel = |x: u8, y: u8| (f64::from(x) * (1.0 - t) + f64::from(y) * t).round() as u8;
+    RGBColor(channel(a.0, b.0), channel(a.1, b.1), channel(a.2, b.2))
+}
+
+/// Text drawn on a fill must stay readable: dark on light colours, white on dark ones.
+fn text_on(fill: RGBColor) -> RGBColor {
+    let luma = 0.2126 * f64::from(fill.0) + 0.7152 * f64::from(fill.1) + 0.0722 * f64::from(fill.2);
+    if luma > 128.0 { INK } else { WHITE }
+}
+
+fn text_style(px: f64, color: RGBColor) -> TextStyle<'static> {
+    FontDesc::new(FontFamily::Name(FONT_FAMILY), px * PLOTTERS_FONT_SCALE, FontStyle::Normal).color(&color)
+}
+
+fn anchored(style: &TextStyle<'static>, h: HPos, v: VPos) -> TextStyle<'static> {
+    style.pos(Pos::new(h, v))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text measurement and shortening
+// ---------------------------------------------------------------------------------------------
+
+/// Display columns of a character in a monospace font: East Asian wide characters take two.
+fn char_cols(c: char) -> usize {
+    let wide = matches!(u32::from(c),
+        0x1100..=0x115F
+        | 0x2E80..=0x303E
+        | 0x3041..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x1F300..=0x1F64F
+        | 0x1F900..=0x1F9FF
+        | 0x20000..=0x3FFFD);
+    if wide { 2 } else { 1 }
+}
+
+fn text_cols(text: &str) -> usize {
+    text.chars().map(char_cols).sum()
+}
+
+fn text_width(text: &str, px: f64) -> f64 {
+    text_cols(text) as f64 * CHAR_EM * px
+}
+
+/// How many columns of text at `px` fit in `width` pixels.
+fn cols_in(width: f64, px: f64) -> usize {
+    (width / (CHAR_EM * px)).floor().max(0.0) as usize
+}
+
+/// Labels come from the dataset: control characters are not allowed in XML at all, and runs of
+/// whitespace would only waste the little room there is.
+fn clean(text: &str) -> String {
+    let replaced: String = text
+        .chars()
+        .map(|c| match c {
+            c if c.is_control() => ' ',
+            '\u{FFFE}' | '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect();
+    replaced.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` cut to at most `max_cols` columns, ending in "…" when it was cut.
+fn ellipsize(text: &str, max_cols: usize) -> String {
+    if text_cols(text) <= max_cols {
+        return text.to_owned();
+    }
+    if max_cols == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = char_cols(c);
+        if used + w > max_cols - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    let mut out = out.trim_end().to_owned();
+    out.push('…');
+    out
+}
+
+/// `text` on at most two lines of `max_cols` columns, broken after a separator where possible,
+/// and whether it had to be shortened to fit.
+fn wrap_two_lines(text: &str, max_cols: usize) -> (Vec<String>, bool) {
+    if text_cols(text) <= max_cols || max_cols < 2 {
+        return (vec![ellipsize(text, max_cols)], text_cols(text) > max_cols);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut fit = 0; // chars that fit on the first line
+    let mut used = 0;
+    while fit < chars.len() && used + char_cols(chars[fit]) <= max_cols {
+        used += char_cols(chars[fit]);
+        fit += 1;
+    }
+    // Break after the last separator within the first line; a hard break if there is none.
+    let split = (1..=fit)
+        .rev()
+        .find(|&i| matches!(chars[i - 1], ' ' | '-' | '_' | '/' | '·' | ':' | ','))
+        .unwrap_or(fit);
+    let first: String = chars[..split].iter().collect();
+    let rest: String = chars[split..].iter().collect();
+    let rest = rest.trim_start();
+    (vec![first.trim_end().to_owned(), ellipsize(rest, max_cols)], text_cols(rest) > max_cols)
+}
+
+/// Tick label: at most six significant digits (hides float noise such as 0.30000000000000004),
+/// exponent notation only for very large or small magnitudes.
+fn format_tick(v: f64) -> String {
+    let rounded: f64 = format!("{v:.5e}").parse().unwrap_or(v);
+    if rounded == 0.0 {
+        return "0".to_owned();
+    }
+    let magnitude = rounded.abs();
+    if (1e-3..1e6).contains(&magnitude) { format!("{rounded}") } else { format!("{rounded:e}") }
+}
+
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering frame
+// ---------------------------------------------------------------------------------------------
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type Drawn = Result<(), DrawingAreaErrorKind<std::io::Error>>;
+
+/// Runs `draw` on a fresh SVG document; a drawing error becomes a "could not be drawn" figure.
+fn render(size: (u32, u32), draw: impl FnOnce(&Area<'_>) -> Drawn) -> String {
+    let mut buf = String::new();
+    let result = {
+        let root = SVGBackend::with_string(&mut buf, size).into_drawing_area();
+        draw(&root).and_then(|()| root.present())
+    };
+    match result {
+        Ok(()) => normalize_attributes(&buf),
+        Err(e) => empty_svg(&format!("figure could not be drawn: {e}")),
+    }
+}
+
+/// Pins every `font-family` to [`FONT_FAMILY`], whatever plotters chose for text whose style
+/// this module does not set, and rounds `font-size` (plotters divides by 1.24, leaving float
+/// noise such as 11.999999999999998). Attribute values never contain a raw `"` (plotters
+/// escapes it), so the value ends at the next quote.
+fn normalize_attributes(svg: &str) -> String {
+    let svg = rewrite_attribute(svg, "font-family", |_| xml_escape(FONT_FAMILY));
+    rewrite_attribute(&svg, "font-size", |value| match value.parse::<f64>() {
+        Ok(px) => format_tick((px * 100.0).round() / 100.0),
+        Err(_) => value.to_owned(),
+    })
+}
+
+fn rewrite_attribute(svg: &str, name: &str, value: impl Fn(&str) -> String) -> String {
+    let pattern = format!(" {name}=\"");
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
+    while let Some(start) = rest.find(&pattern) {
+        let value_start = start + pattern.len();
+        let Some(len) = rest[value_start..].find('"') else {
+            break;
+        };
+        out.push_str(&rest[..value_start]);
+        out.push_str(&value(&rest[value_start..value_start + len]));
+        rest = &rest[value_start + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A figure-sized SVG that says there is no data (message drawn as text, e.g. "no data: no run has power readings").
+pub fn empty_svg(message: &str) -> String {
+    let text = xml_escape(&ellipsize(&clean(message), cols_in(f64::from(WIDTH) - 40.0, MESSAGE_PX)));
+    let (w, h) = (WIDTH, BASE_HEIGHT);
+    let (cx, cy) = (w / 2, h / 2);
+    // The dashed frame marks the figure's place, so an empty figure is not mistaken for a
+    // rendering glitch.
+    format!(
+        "<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" xmlns=\"http://www.w3.org/2000/svg\">\n\
+         <rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h}\" fill=\"#FFFFFF\" stroke=\"none\"/>\n\
+         <rect x=\"0.5\" y=\"0.5\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#BBBBBB\" stroke-dasharray=\"6 4\"/>\n\
+         <text x=\"{cx}\" y=\"{cy}\" dy=\"0.5ex\" text-anchor=\"middle\" font-family=\"{FONT_FAMILY}\" \
+         font-size=\"{MESSAGE_PX}\" fill=\"#555555\">{text}</text>\n\
+         </svg>\n",
+        w - 1,
+        h - 1,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Legend
+// ---------------------------------------------------------------------------------------------
+
+/// A legend below the plot, in as many columns as fit: it never covers data, and below the plot
+/// it takes height rather than the width the groups need.
+struct Legend {
+    entries: Vec<(String, Swatch)>,
+    columns: usize,
+    column_width: f64,
+    height: u32,
+}
+
+impl Legend {
+    fn new<'a>(names: impl Iterator<Item = &'a str>) -> Self {
+        let entries: Vec<(String, Swatch)> = names
+            .enumerate()
+            .map(|(i, name)| (ellipsize(&clean(name), LEGEND_MAX_COLS), swatch(i)))
+            .collect();
+        let longest = entries.iter().map(|(name, _)| text_width(name, LEGEND_PX)).fold(0.0, f64::max);
+        let column_width = f64::from(LEGEND_SWATCH + LEGEND_TEXT_GAP) + longest + LEGEND_ENTRY_GAP;
+        let available = f64::from(WIDTH - MARGIN_LEFT - MARGIN_RIGHT);
+        let columns = ((available / column_width).floor() as usize).clamp(1, entries.len().max(1));
+        let rows = entries.len().div_ceil(columns) as u32;
+        Self { entries, columns, column_width, height: rows * LEGEND_ROW_H + 10 }
+    }
+
+    fn draw(&self, area: &Area<'_>) -> Drawn {
+        let used = self.columns.min(self.entries.len()) as f64 * self.column_width - LEGEND_ENTRY_GAP;
+        let left = ((f64::from(WIDTH) - used) / 2.0).max(f64::from(MARGIN_LEFT));
+        let label = anchored(&text_style(LEGEND_PX, INK), HPos::Left, VPos::Center);
+        for (i, (name, swatch)) in self.entries.iter().enumerate() {
+            let x = (left + (i % self.columns) as f64 * self.column_width).round() as i32;
+            let y = 10 + (i / self.columns) as i32 * LEGEND_ROW_H as i32 + LEGEND_ROW_H as i32 / 2;
+            let corners = [(x, y - LEGEND_SWATCH / 2), (x + LEGEND_SWATCH, y + LEGEND_SWATCH / 2)];
+            area.draw(&Rectangle::new(corners, swatch.fill.filled()))?;
+            if let Some(outline) = swatch.outline {
+                area.draw(&Rectangle::new(corners, outline.stroke_width(1)))?;
+            }
+            area.draw(&Text::new(name.clone(), (x + LEGEND_SWATCH + LEGEND_TEXT_GAP, y), label.clone()))?;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bar chart
+// ---------------------------------------------------------------------------------------------
+
+/// A drawable bar: finite value, interval ends ordered.
+#[derive(Clone, Copy)]
+struct Bar {
+    value: f64,
+    interval: Option<(f64, f64)>,
+}
+
+fn usable(v: f64) -> bool {
+    v.is_finite() && (v == 0.0 || (MIN_MAGNITUDE..=MAX_MAGNITUDE).contains(&v.abs()))
+}
+
+impl Bar {
+    fn from_value(v: &BarValue) -> Option<Self> {
+        if !usable(v.value) {
+            return None;
+        }
+        let interval = match (v.low.filter(|x| usable(*x)), v.high.filter(|x| usable(*x))) {
+            (Some(a), Some(b)) => Some((a.min(b), a.max(b))),
+            _ => None,
+        };
+        Some(Self { value: v.value, interval })
+    }
+}
+
+/// `bars[series][group]`, exactly one entry per group whatever the length of `values`.
+fn usable_bars(chart: &BarChart) -> Vec<Vec<Option<Bar>>> {
+    chart
+        .series
+        .iter()
+        .map(|series| {
+            (0..chart.groups.len())
+                .map(|g| series.values.get(g).copied().flatten().as_ref().and_then(Bar::from_value))
+                .collect()
+        })
+        .collect()
+}
+
+fn log_wanted(scale: Scale, bars: &[Vec<Option<Bar>>]) -> bool {
+    let values: Vec<f64> = bars.iter().flatten().flatten().map(|b| b.value).collect();
+    if values.is_empty() || values.iter().any(|&v| v <= 0.0) {
+        return false;
+    }
+    match scale {
+        Scale::Linear => false,
+        Scale::Log => true,
+        Scale::Auto => {
+            let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            max / min > 30.0
+        }
+    }
+}
+
+/// Whether Auto picks log for these values (exposed for tests and for the caption, which says "log scale").
+///
+/// This is the scale the chart is actually drawn with: [`Scale::Log`] with a zero or negative
+/// value also answers `false`.
+pub fn use_log_scale(chart: &BarChart) -> bool {
+    log_wanted(chart.scale, &usable_bars(chart))
+}
+
+fn pow10(k: i32) -> f64 {
+    10f64.powi(k)
+}
+
+/// Largest 1-2-5 number (…, 0.5, 1, 2, 5, 10, …) not above `x` (> 0).
+fn nice_floor(x: f64) -> f64 {
+    let p = pow10((x.log10() + 1e-9).floor() as i32);
+    [5.0, 2.0, 1.0].into_iter().map(|m| m * p).find(|&v| v <= x * (1.0 + 1e-9)).unwrap_or(p / 2.0)
+}
+
+/// Smallest 1-2-5 number not below `x` (> 0).
+fn nice_ceil(x: f64) -> f64 {
+    let p = pow10((x.log10() - 1e-9).floor() as i32);
+    [1.0, 2.0, 5.0].into_iter().map(|m| m * p).find(|&v| v >= x * (1.0 - 1e-9)).unwrap_or(10.0 * p)
+}
+
+/// The value axis: its range, where bars start, and its ticks.
+struct ValueAxis {
+    log: bool,
+    range: Range<f64>,
+    baseline: f64,
+    ticks: Vec<f64>,
+    /// Unlabelled grid lines between decades on a log axis.
+    minor: Vec<f64>,
+}
+
+impl ValueAxis {
+    fn linear(bars: &[Bar]) -> Self {
+        let ends = bars.iter().flat_map(|b| {
+            let (low, high) = b.interval.unwrap_or((b.value, b.value));
+            [b.value, low, high]
+        });
+        let (min, max) = ends.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let (min, max) = if max > min { (min, max) } else { (0.0, 1.0) };
+        let pad = 0.1 * (max - min);
+        let range = if min < 0.0 { min - pad } else { min }..if max > 0.0 { max + pad } else { max };
+        let step = nice_ceil((range.end - range.start) / 6.0);
+        let first = (range.start / step - 1e-9).ceil() as i64;
+        let last = (range.end / step + 1e-9).floor() as i64;
+        let ticks = (first..=last).map(|k| k as f64 * step).collect();
+        Self { log: false, range, baseline: 0.0, ticks, minor: Vec::new() }
+    }
+
+    /// Bounds on 1-2-5 numbers strictly outside the data, so that even the smallest bar, which
+    /// starts at the bottom of the axis, has a visible height.
+    fn log(bars: &[Bar]) -> Self {
+        let ends = bars.iter().flat_map(|b| {
+            let (low, high) = b.interval.unwrap_or((b.value, b.value));
+            [b.value, low, high]
+        });
+        let (min, max) = ends
+            .filter(|&v| v > 0.0)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let lo = nice_floor(min / 1.05);
+        let hi = nice_ceil(max * 1.05);
+        let first = (lo.log10() - 1e-9).ceil() as i32;
+        let last = (hi.log10() + 1e-9).floor() as i32;
+        let decades: Vec<i32> = (first..=last).collect();
+        let in_range = |v: &f64| *v >= lo * (1.0 - 1e-9) && *v <= hi * (1.0 + 1e-9);
+        let (ticks, minor) = if decades.len() >= 3 {
+            // At most about eight labelled decades; the others become grid lines.
+            let stride = decades.len().div_ceil(8) as i32;
+            let (labelled, unlabelled): (Vec<i32>, Vec<i32>) =
+                decades.iter().partition(|&&k| k.rem_euclid(stride) == 0);
+            let minor = if stride == 1 {
+                ((first - 1)..=last)
+                    .flat_map(|k| (2..=9).map(move |m| f64::from(m) * pow10(k)))
+                    .filter(in_range)
+                    .collect()
+            } else {
+                unlabelled.into_iter().map(pow10).collect()
+            };
+            (labelled.into_iter().map(pow10).collect(), minor)
+        } else {
+            // Less than three decades: label 1, 2, 5 of each so the axis has enough ticks to read.
+            let ticks = ((first - 1)..=last)
+                .flat_map(|k| [1.0, 2.0, 5.0].map(|m| m * pow10(k)))
+                .filter(in_range)
+                .collect();
+            (ticks, Vec::new())
+        };
+        Self { log: true, range: lo..hi, baseline: lo, ticks, minor }
+    }
+
+    fn clamp(&self, v: f64) -> f64 {
+        v.clamp(self.range.start, self.range.end)
+    }
+}
+
+/// An axis with ticks chosen here rather than by plotters (whose log axis has no tick at all
+/// when the range holds no power of ten). plotters' own `WithKeyPoints` would do, but wrapped
+/// around a linear f64 axis it loses the value formatter that drawing the mesh requires.
+struct Ticked<R> {
+    inner: R,
+    ticks: Vec<f64>,
+    minor: Vec<f64>,
+}
+
+impl<R: Ranged<ValueType = f64>> Ticked<R> {
+    fn new(inner: impl Into<R>, ticks: Vec<f64>, minor: Vec<f64>) -> Self {
+        Self { inner: inner.into(), ticks, minor }
+    }
+}
+
+impl<R: Ranged<ValueType = f64>> Ranged for Ticked<R> {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if hint.weight().allow_light_points() { self.minor.clone() } else { self.ticks.clone() }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.inner.range()
+    }
+}
+
+/// How the group names under the x axis are laid out.
+enum GroupLabels {
+    /// One or two lines per group, centred under the group.
+    Horizontal(Vec<Vec<String>>),
+    /// Rotated, reading upwards, when the groups are too narrow for horizontal text; with very
+    /// many groups only every `stride`-th is labelled so labels do not overlap.
+    Vertical { labels: Vec<String>, stride: usize },
+}
+
+struct BarPlan {
+    y_label: String,
+    groups: Vec<String>,
+    bars: Vec<Vec<Option<Bar>>>,
+    axis: ValueAxis,
+    group_labels: GroupLabels,
+    legend: Legend,
+    y_area: u32,
+    x_area: u32,
+    plot_height: u32,
+    height: u32,
+    /// Pixels per group (one axis unit), as laid out here.
+    group_px: f64,
+    /// Axis units given to each bar and the gap beside it.
+    bar_slot: f64,
+}
+
+impl BarPlan {
+    fn new(chart: &BarChart) -> Option<Self> {
+        let bars = usable_bars(chart);
+        let present: Vec<Bar> = bars.iter().flatten().flatten().copied().collect();
+        if chart.groups.is_empty() || present.is_empty() {
+            return None;
+        }
+        let axis = if log_wanted(chart.scale, &bars) {
+            ValueAxis::log(&present)
+        } else {
+            ValueAxis::linear(&present)
+        };
+
+        let tick_width = axis.ticks.iter().map(|&t| text_width(&format_tick(t), TICK_PX)).fold(0.0, f64::max);
+        let y_area = (DESC_PX * 1.2 + 6.0 + tick_width + f64::from(2 * TICK_SIZE) + 4.0).ceil() as u32;
+        let plot_width = f64::from(WIDTH.saturating_sub(MARGIN_LEFT + MARGIN_RIGHT + y_area).max(1));
+        let slot = plot_width / chart.groups.len() as f64;
+        let groups: Vec<String> = chart.groups.iter().map(|g| clean(g)).collect();
+
+        // Horizontal labels read best; rotated ones only pay off when horizontal ones would be
+        // cut to a few characters.
+        let line_cols = cols_in(slot - 6.0, LABEL_PX);
+        let wrapped: Vec<(Vec<String>, bool)> = groups.iter().map(|g| wrap_two_lines(g, line_cols)).collect();
+        let (group_labels, x_area) = if line_cols >= 12 || wrapped.iter().all(|(_, cut)| !cut) {
+            let labels: Vec<Vec<String>> = wrapped.into_iter().map(|(lines, _)| lines).collect();
+            let lines = labels.iter().map(Vec::len).max().unwrap_or(1);
+            let height = 2 * TICK_SIZE as u32 + (lines as f64 * LABEL_PX * 1.3).ceil() as u32 + 4;
+            (GroupLabels::Horizontal(labels), height)
+        } else {
+            let labels: Vec<String> =
+                groups.iter().map(|g| ellipsize(g, GROUP_LABEL_VERTICAL_MAX_COLS)).collect();
+            let longest = labels.iter().map(|l| text_width(l, LABEL_PX)).fold(0.0, f64::max);
+            let stride = ((LABEL_PX * 1.2) / slot).ceil().max(1.0) as usize;
+            let height = 2 * TICK_SIZE as u32 + longest.ceil() as u32 + 6;
+            (GroupLabels::Vertical { labels, stride }, height)
+        };
+
+        let legend = Legend::new(chart.series.iter().map(|s| s.name.as_str()));
+        let fixed = MARGIN_TOP + x_area + legend.height + MARGIN_BOTTOM;
+        let plot_height = BASE_HEIGHT.saturating_sub(fixed).max(MIN_PLOT_HEIGHT);
+        let y_label = ellipsize(&clean(&chart.y_label), cols_in(f64::from(plot_height), DESC_PX));
+        let bar_slot = (0.8 / bars.len() as f64).min(MAX_BAR_PX / BAR_FILL / slot);
+
+        Some(Self {
+            y_label,
+            groups,
+            bars,
+            axis,
+            group_labels,
+            legend,
+            y_area,
+            x_area,
+            plot_height,
+            height: fixed + plot_height,
+            group_px: slot,
+            bar_slot,
+        })
+    }
+
+    /// Horizontal extent of series `s`'s bar in group `g`, in axis units (a group is one unit):
+    /// the bars are centred in the group, taking at most 80 % of it, with a small gap between
+    /// neighbours.
+    fn bar_span(&self, g: usize, s: usize) -> (f64, f64) {
+        let width = self.bar_slot * BAR_FILL;
+        let cluster = self.bar_slot * self.bars.len() as f64;
+        let x0 = g as f64 + 0.5 - cluster / 2.0 + s as f64 * self.bar_slot + (self.bar_slot - width) / 2.0;
+        (x0, x0 + width)
+    }
+}
+
+/// Grouped bar chart with error bars; returns a complete SVG document (String).
+pub fn bar_chart_svg(chart: &BarChart) -> String {
+    let Some(plan) = BarPlan::new(chart) else {
+        return empty_svg("no data");
+    };
+    render((WIDTH, plan.height), |root| draw_bar_chart(root, &plan))
+}
+
+fn draw_bar_chart(root: &Area<'_>, plan: &BarPlan) -> Drawn {
+    root.fill(&WHITE)?;
+    let (upper, lower) = root.split_vertically(MARGIN_TOP + plan.plot_height + plan.x_area);
+    // One unit per group; no ticks, the group names are drawn separately.
+    let x = Ticked::<RangedCoordf64>::new(0.0..plan.groups.len() as f64, Vec::new(), Vec::new());
+    let axis = &plan.axis;
+    let (ticks, minor) = (axis.ticks.clone(), axis.minor.clone());
+    if axis.log {
+        let y = Ticked::<LogCoord<f64>>::new(axis.range.clone().log_scale(), ticks, minor);
+        draw_bar_plot(&upper, plan, x, y)?;
+    } else {
+        let y = Ticked::<RangedCoordf64>::new(axis.range.clone(), ticks, minor);
+        draw_bar_plot(&upper, plan, x, y)?;
+    }
+    plan.legend.draw(&lower)
+}
+
+fn draw_bar_plot<Y: Ranged<ValueType = f64>>(
+    area: &Area<'_>,
+    plan: &BarPlan,
+    x: Ticked<RangedCoordf64>,
+    y: Ticked<Y>,
+) -> Drawn {
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(MARGIN_TOP)
+        .margin_left(MARGIN_LEFT)
+        .margin_right(MARGIN_RIGHT)
+        .x_label_area_size(plan.x_area)
+        .y_label_area_size(plan.y_area)
+        .build_cartesian_2d(x, y)?;
+    let format = |v: &f64| format_tick(*v);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .bold_line_style(BLACK.mix(0.14))
+        .light_line_style(BLACK.mix(0.05))
+        .axis_style(INK)
+        .set_all_tick_mark_size(TICK_SIZE)
+        .label_style(text_style(TICK_PX, INK))
+        .axis_desc_style(text_style(DESC_PX, INK))
+        .y_label_formatter(&format)
+        .y_desc(plan.y_label.clone())
+        .draw()?;
+
+    // `area` is the top of the root, so the chart's absolute pixel coordinates are also
+    // coordinates in `area`: text that must sit a few pixels off a data point is drawn there.
+    let axis = &plan.axis;
+    let plot = chart.plotting_area();
+    let (x_pixels, y_pixels) = plot.get_pixel_range();
+    let error_style = INK.stroke_width(1);
+    let note = text_style(NOTE_PX, MUTED);
+
+    for (s, series) in plan.bars.iter().enumerate() {
+        let swatch = swatch(s);
+        for (g, bar) in series.iter().enumerate() {
+            let (x0, x1) = plan.bar_span(g, s);
+            let xc = (x0 + x1) / 2.0;
+            let (px, base_py) = chart.backend_coord(&(xc, axis.baseline));
+            let Some(bar) = bar else {
+                draw_missing_mark(area, (px, base_py), (x1 - x0) * plan.group_px, &note)?;
+                continue;
+            };
+            let top_py = chart.backend_coord(&(xc, bar.value)).1;
+            if top_py == base_py {
+                // A measured value at the baseline (zero): a flat mark, distinct from "n/a".
+                plot.draw(&PathElement::new(
+                    [(x0, axis.baseline), (x1, axis.baseline)],
+                    swatch.outline.unwrap_or(swatch.fill).stroke_width(2),
+                ))?;
+            } else {
+                let corners = [(x0, axis.baseline), (x1, bar.value)];
+                plot.draw(&Rectangle::new(corners, swatch.fill.filled()))?;
+                if let Some(outline) = swatch.outline {
+                    plot.draw(&Rectangle::new(corners, outline.stroke_width(1)))?;
+                }
+            }
+            if let Some((low, high)) = bar.interval {
+                let (low, high) = (axis.clamp(low), axis.clamp(high));
+                let cap = ((x1 - x0) * 0.25).min(MAX_CAP_PX / plan.group_px);
+                for segment in [
+                    [(xc, low), (xc, high)],
+                    [(xc - cap, low), (xc + cap, low)],
+                    [(xc - cap, high), (xc + cap, high)],
+                ] {
+                    plot.draw(&PathElement::new(segment, error_style))?;
+                }
+            }
+        }
+    }
+
+    draw_group_labels(area, plan, x_pixels, y_pixels.end)
+}
+
+/// A subtle "n/a" standing on the baseline in the slot of a missing bar, upright when the slot
+/// is too narrow for horizontal text and left out when even that does not fit.
+fn draw_missing_mark(
+    area: &Area<'_>,
+    (px, py): (i32, i32),
+    slot_px: f64,
+    style: &TextStyle<'static>,
+) -> Drawn {
+    const MARK: &str = "n/a";
+    if slot_px >= text_width(MARK, NOTE_PX) + 2.0 {
+        area.draw(&Text::new(MARK, (px, py - 3), anchored(style, HPos::Center, VPos::Bottom)))
+    } else if slot_px >= NOTE_PX {
+        let upright = anchored(style, HPos::Left, VPos::Center).transform(FontTransform::Rotate270);
+        area.draw(&Text::new(MARK, (px, py - 3), upright))
+    } else {
+        Ok(())
+    }
+}
+
+fn draw_group_labels(area: &Area<'_>, plan: &BarPlan, x_pixels: Range<i32>, axis_py: i32) -> Drawn {
+    let slot = f64::from(x_pixels.end - x_pixels.start) / plan.groups.len() as f64;
+    let center = |g: usize| (f64::from(x_pixels.start) + (g as f64 + 0.5) * slot).round() as i32;
+    let top = axis_py + 2 * TICK_SIZE;
+    let style = text_style(LABEL_PX, INK);
+    match &plan.group_labels {
+        GroupLabels::Horizontal(labels) => {
+            let style = anchored(&style, HPos::Center, VPos::Top);
+            for (g, lines) in labels.iter().enumerate() {
+                for (i, line) in lines.iter().enumerate() {
+                    let y = top + (i as f64 * LABEL_PX * 1.3).round() as i32;
+                    area.draw(&Text::new(line.clone(), (center(g), y), style.clone()))?;
+                }
+            }
+        }
+        GroupLabels::Vertical { labels, stride } => {
+            // Rotated by 270° and anchored at its end, the text reads upwards and ends just
+            // below the axis.
+            let style = anchored(&style, HPos::Right, VPos::Center).transform(FontTransform::Rotate270);
+            for (g, label) in labels.iter().enumerate().step_by(*stride) {
+                area.draw(&Text::new(label.clone(), (center(g), top), style.clone()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Share chart
+// ---------------------------------------------------------------------------------------------
+
+struct ShareRow {
+    label: String,
+    /// `(class, start %, end %)`, left to right.
+    segments: Vec<(usize, f64, f64)>,
+}
+
+struct SharePlan {
+    rows: Vec<ShareRow>,
+    legend: Legend,
+    y_area: u32,
+    x_area: u32,
+    plot_height: u32,
+    height: u32,
+}
+
+impl SharePlan {
+    fn new(chart: &ShareChart) -> Option<Self> {
+        if chart.rows.is_empty() || chart.classes.is_empty() {
+            return None;
+        }
+        let rows: Vec<ShareRow> = chart
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(r, label)| {
+                let shares = chart.shares.get(r).map(Vec::as_slice).unwrap_or_default();
+                // Shares are drawn as given, not renormalised: a row that sums to less than one
+                // shows the gap, and anything past 100 % is cut at the end of the bar.
+                let mut start = 0.0;
+                let mut segments = Vec::new();
+                for (class, &share) in shares.iter().enumerate().take(chart.classes.len()) {
+                    if !(share.is_finite() && share > 0.0) || start >= 100.0 {
+                        continue;
+                    }
+                    let end = (start + share * 100.0).min(100.0);
+                    segments.push((class, start, end));
+                    start = end;
+                }
+                ShareRow { label: ellipsize(&clean(label), SHARE_LABEL_MAX_COLS), segments }
+            })
+            .collect();
+        if rows.iter().all(|row| row.segments.is_empty()) {
+            return None;
+        }
+
+        let longest = rows.iter().map(|row| text_width(&row.label, TICK_PX)).fold(0.0, f64::max);
+        let y_area = (longest + f64::from(2 * TICK_SIZE) + 6.0).ceil() as u32;
+        let x_area = 2 * TICK_SIZE as u32 + (TICK_PX * 1.3).ceil() as u32 + 4;
+        let legend = Legend::new(chart.classes.iter().map(String::as_str));
+        let plot_height = u32::try_from(rows.len()).unwrap_or(u32::MAX).saturating_mul(SHARE_ROW_H).max(120);
+        let height = MARGIN_TOP + plot_height + x_area + legend.height + MARGIN_BOTTOM;
+        Some(Self { rows, legend, y_area, x_area, plot_height, height })
+    }
+}
+
+/// 100%-stacked horizontal bars (kernel time by class); percentages as x axis 0–100 %.
+pub fn share_chart_svg(chart: &ShareChart) -> String {
+    let Some(plan) = SharePlan::new(chart) else {
+        return empty_svg("no data");
+    };
+    render((WIDTH, plan.height), |root| draw_share_chart(root, &plan))
+}
+
+fn draw_share_chart(root: &Area<'_>, plan: &SharePlan) -> Drawn {
+    root.fill(&WHITE)?;
+    let (upper, lower) = root.split_vertically(MARGIN_TOP + plan.plot_height + plan.x_area);
+    let n = plan.rows.len();
+    // Row r occupies [n - r - 1, n - r) so that the first row is at the top.
+    let center = |r: usize| (n - r) as f64 - 0.5;
+    let ticks = vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0];
+    let x = Ticked::<RangedCoordf64>::new(0.0..100.0, ticks, Vec::new());
+    let y = Ticked::<RangedCoordf64>::new(0.0..n as f64, (0..n).map(center).collect(), Vec::new());
+    let mut chart = ChartBuilder::on(&upper)
+        .margin_top(MARGIN_TOP)
+        .margin_left(MARGIN_LEFT)
+        .margin_right(MARGIN_RIGHT)
+        .x_label_area_size(plan.x_area)
+        .y_label_area_size(plan.y_area)
+        .build_cartesian_2d(x, y)?;
+    let x_format = |v: &f64| format!("{}%", format_tick(*v));
+    // The only y values labelled are the row centres given as key points above.
+    let y_format = |v: &f64| {
+        let from_top = (n as f64 - 0.5 - v).round() as usize;
+        plan.rows.get(from_top).map(|row| row.label.clone()).unwrap_or_default()
+    };
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .bold_line_style(BLACK.mix(0.14))
+        .axis_style(INK)
+        .set_all_tick_mark_size(TICK_SIZE)
+        .label_style(text_style(TICK_PX, INK))
+        .x_label_formatter(&x_format)
+        .y_label_formatter(&y_format)
+        .draw()?;
+
+    let plot = chart.plotting_area();
+    let (x_pixels, _) = plot.get_pixel_range();
+    let px_per_percent = f64::from(x_pixels.end - x_pixels.start) / 100.0;
+    let slot_px = f64::from(plan.plot_height) / n as f64;
+    let half = (0.35f64).min(MAX_SHARE_BAR_PX / 2.0 / slot_px);
+    for (r, row) in plan.rows.iter().enumerate() {
+        let (y0, y1) = (center(r) - half, center(r) + half);
+        if row.segments.is_empty() {
+            let style = anchored(&text_style(NOTE_PX, MUTED), HPos::Left, VPos::Center);
+            plot.draw(&Text::new("n/a", (0.5, center(r)), style))?;
+            continue;
+        }
+        for &(class, start, end) in &row.segments {
+            let swatch = swatch(class);
+            let corners = [(start, y0), (end, y1)];
+            plot.draw(&Rectangle::new(corners, swatch.fill.filled()))?;
+            if let Some(outline) = swatch.outline {
+                plot.draw(&Rectangle::new(corners, outline.stroke_width(1)))?;
+            }
+            let label = format!("{:.0}%", end - start);
+            if (end - start) * px_per_percent >= text_width(&label, SEGMENT_PX) + 6.0 {
+                let style =
+                    anchored(&text_style(SEGMENT_PX, text_on(swatch.fill)), HPos::Center, VPos::Center);
+                plot.draw(&Text::new(label, ((start + end) / 2.0, center(r)), style))?;
+            }
+        }
+    }
+    plan.legend.draw(&lower)
+}

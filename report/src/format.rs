@@ -1,0 +1,111 @@
+//! Number formatting shared by every output, so the PDF, the HTML and the CSV files print the
+//! same digits.
+
+use crate::metrics::Metric;
+use crate::stats::{MedianEstimate, RatioEstimate};
+
+/// Three significant digits, no exponent for the magnitudes a benchmark meets
+/// (`0.000123` → `0.000123`, `1234.5` → `1235`, `12.345` → `12.3`).
+pub fn sig3(value: f64) -> String {
+    if !value.is_finite() {
+        return "n/a".to_owned();
+    }
+    if value == 0.0 {
+        return "0".to_owned();
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let decimals = (2 - magnitude).max(0) as usize;
+    let text = format!("{value:.decimals$}");
+    // `-0.00` and friends: a value that rounds to zero prints as 0.
+    if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') { "0".to_owned() } else { text }
+}
+
+/// A metric value in its display unit, three significant digits.
+pub fn metric_value(metric: Metric, value: f64) -> String {
+    sig3(value * metric.display_factor())
+}
+
+/// `[low, high]` of a median's interval in the metric's display unit, or a note that there were
+/// too few runs.
+pub fn interval(metric: Metric, estimate: &MedianEstimate) -> String {
+    match estimate.interval {
+        Some(i) => format!("[{}, {}]", metric_value(metric, i.low), metric_value(metric, i.high)),
+        None => format!("too few runs (n = {})", estimate.n),
+    }
+}
+
+/// `1.95× [1.50, 2.31]` or `1.95× (no interval)`.
+pub fn ratio(estimate: &RatioEstimate) -> String {
+    match estimate.interval {
+        Some(i) => format!("{}× [{}, {}]", sig3(estimate.ratio), sig3(i.low), sig3(i.high)),
+        None => format!("{}× (no interval)", sig3(estimate.ratio)),
+    }
+}
+
+/// Bytes as `1.23 GB` (10⁹, as the paper prints memory).
+pub fn bytes(value: u64) -> String {
+    format!("{} GB", sig3(value as f64 * 1e-9))
+}
+
+/// Parameter counts as `135M` or `1.54B`.
+pub fn params(n: u64) -> String {
+    let n = n as f64;
+    if n >= 1e9 { format!("{}B", sig3(n / 1e9)) } else { format!("{}M", sig3(n / 1e6)) }
+}
+
+/// A confidence level as a percentage (`95`, or `96.5` when not whole).
+pub fn level(level: f64) -> String {
+    let percent = level * 100.0;
+    if (percent - percent.round()).abs() < 1e-9 { format!("{}", percent.round()) } else { format!("{percent:.1}") }
+}
+
+/// A percentage of a share in [0, 1], one decimal (`76.0%`).
+pub fn percent(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
+/// UTC date `YYYY-MM-DD` of a time stamp in microseconds since the epoch.
+pub fn date(micros: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000) {
+        Ok(t) => format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()),
+        Err(_) => "invalid date".to_owned(),
+    }
+}
+
+/// First letter upper-case (`time per output token` → `Time per output token`).
+pub fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().collect::<String>() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn three_significant_digits() {
+        assert_eq!(sig3(1234.5), "1234");
+        assert_eq!(sig3(12.345), "12.3");
+        assert_eq!(sig3(0.000123456), "0.000123");
+        assert_eq!(sig3(-0.0001), "-0.000100");
+        assert_eq!(sig3(0.0), "0");
+        assert_eq!(sig3(f64::NAN), "n/a");
+        assert_eq!(sig3(999.7), "1000");
+    }
+
+    #[test]
+    fn dates_are_utc() {
+        assert_eq!(date(0), "1970-01-01");
+        assert_eq!(date(1_795_000_000_000_000), "2026-11-18");
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(params(134_515_008), "135M");
+        assert_eq!(params(1_543_714_304), "1.54B");
+        assert_eq!(bytes(94_000_000), "0.0940 GB");
+    }
+}

@@ -1,0 +1,224 @@
+//! The per-run measures the report summarises, defined once: their keys (shared with the
+//! `published` table's `metric` column), labels, units, and how each is read from a run.
+
+use serde::Serialize;
+
+use edgebench_dataset::schema::v1::Run;
+
+use crate::load::RunTotals;
+
+/// A per-run aggregate of one run (one repetition). Cells report the median of these over runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    LoadMs,
+    TtftMs,
+    TpotMs,
+    PrefillTokensPerS,
+    DecodeTokensPerS,
+    PeakCpuMemory,
+    PeakGpuMemory,
+    MeanPowerW,
+    EnergyPerOutputTokenJ,
+    Relevance,
+}
+
+/// Which way is better, used only to phrase findings ("faster" for a lower time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    Lower,
+    Higher,
+    /// Neither direction is better in itself (memory, power).
+    Neither,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 10] = [
+        Metric::LoadMs,
+        Metric::TtftMs,
+        Metric::TpotMs,
+        Metric::PrefillTokensPerS,
+        Metric::DecodeTokensPerS,
+        Metric::PeakCpuMemory,
+        Metric::PeakGpuMemory,
+        Metric::MeanPowerW,
+        Metric::EnergyPerOutputTokenJ,
+        Metric::Relevance,
+    ];
+
+    /// Key of the metric; also the `metric` value of matching `published` rows.
+    pub fn key(self) -> &'static str {
+        match self {
+            Metric::LoadMs => "load_ms",
+            Metric::TtftMs => "ttft_ms",
+            Metric::TpotMs => "tpot_ms",
+            Metric::PrefillTokensPerS => "prefill_tokens_per_s",
+            Metric::DecodeTokensPerS => "decode_tokens_per_s",
+            Metric::PeakCpuMemory => "peak_cpu_memory",
+            Metric::PeakGpuMemory => "peak_gpu_memory",
+            Metric::MeanPowerW => "mean_power_w",
+            Metric::EnergyPerOutputTokenJ => "energy_per_output_token_j",
+            Metric::Relevance => "relevance",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.key() == key)
+    }
+
+    /// Name in text and axis labels.
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::LoadMs => "load time",
+            Metric::TtftMs => "time to first token",
+            Metric::TpotMs => "time per output token",
+            Metric::PrefillTokensPerS => "prefill rate",
+            Metric::DecodeTokensPerS => "decode rate",
+            Metric::PeakCpuMemory => "peak CPU memory",
+            Metric::PeakGpuMemory => "peak GPU memory",
+            Metric::MeanPowerW => "mean power",
+            Metric::EnergyPerOutputTokenJ => "energy per output token",
+            Metric::Relevance => "relevance",
+        }
+    }
+
+    /// Short name for table headers.
+    pub fn short(self) -> &'static str {
+        match self {
+            Metric::LoadMs => "Load",
+            Metric::TtftMs => "TTFT",
+            Metric::TpotMs => "TPOT",
+            Metric::PrefillTokensPerS => "Prefill",
+            Metric::DecodeTokensPerS => "Decode",
+            Metric::PeakCpuMemory => "CPU mem",
+            Metric::PeakGpuMemory => "GPU mem",
+            Metric::MeanPowerW => "Power",
+            Metric::EnergyPerOutputTokenJ => "Energy/token",
+            Metric::Relevance => "Relevance",
+        }
+    }
+
+    /// Unit the report displays (values are stored in the dataset's units; see [`Metric::display_factor`]).
+    pub fn unit(self) -> &'static str {
+        match self {
+            Metric::LoadMs | Metric::TtftMs => "ms",
+            Metric::TpotMs => "ms/token",
+            Metric::PrefillTokensPerS | Metric::DecodeTokensPerS => "tokens/s",
+            // The paper prints memory in GB; bytes are divided by 10⁹.
+            Metric::PeakCpuMemory | Metric::PeakGpuMemory => "GB",
+            Metric::MeanPowerW => "W",
+            Metric::EnergyPerOutputTokenJ => "J/token",
+            Metric::Relevance => "cosine",
+        }
+    }
+
+    /// Factor from the dataset's unit to the displayed unit.
+    pub fn display_factor(self) -> f64 {
+        match self {
+            Metric::PeakCpuMemory | Metric::PeakGpuMemory => 1e-9,
+            _ => 1.0,
+        }
+    }
+
+    pub fn better(self) -> Better {
+        match self {
+            Metric::LoadMs | Metric::TtftMs | Metric::TpotMs | Metric::EnergyPerOutputTokenJ => Better::Lower,
+            Metric::PrefillTokensPerS | Metric::DecodeTokensPerS | Metric::Relevance => Better::Higher,
+            Metric::PeakCpuMemory | Metric::PeakGpuMemory | Metric::MeanPowerW => Better::Neither,
+        }
+    }
+
+    /// How the per-run value is formed, for the methods section.
+    pub fn definition(self) -> &'static str {
+        match self {
+            Metric::LoadMs => "runs.load_ms: model load plus context initialisation, wall clock",
+            Metric::TtftMs => "mean of generations.ttft_ms over the run's completed prompts",
+            Metric::TpotMs => "mean of generations.tpot_ms over the run's completed prompts",
+            Metric::PrefillTokensPerS => "mean of generations.prefill_tokens_per_s over the run's completed prompts",
+            Metric::DecodeTokensPerS => "mean of generations.decode_tokens_per_s over the run's completed prompts",
+            Metric::PeakCpuMemory => "runs.peak_rss_bytes: peak resident set size of the worker process",
+            Metric::PeakGpuMemory => "runs.peak_gpu_memory_bytes: NVML per-process or Jetson unified memory",
+            Metric::MeanPowerW => "runs.mean_power_w: mean power from model loaded to last prompt",
+            Metric::EnergyPerOutputTokenJ => "sum of generations.energy_j over sum of their output_tokens",
+            Metric::Relevance => "mean of generations.relevance over the run's scored prompts",
+        }
+    }
+
+    /// The figure of the paper that shows this metric, when it has one.
+    pub fn paper_figure(self) -> Option<u32> {
+        match self {
+            Metric::LoadMs => Some(2),
+            Metric::TpotMs => Some(3),
+            Metric::TtftMs => Some(4),
+            Metric::PeakCpuMemory => Some(5),
+            Metric::PeakGpuMemory => Some(6),
+            Metric::MeanPowerW => Some(7),
+            Metric::Relevance => Some(8),
+            _ => None,
+        }
+    }
+
+    /// The run's value of this metric, in dataset units; `None` when the run has none.
+    pub fn of_run(self, run: &Run, totals: Option<&RunTotals>) -> Option<f64> {
+        let value = match self {
+            Metric::LoadMs => run.load_ms,
+            Metric::PeakCpuMemory => run.peak_rss_bytes.map(|b| b as f64),
+            Metric::PeakGpuMemory => run.peak_gpu_memory_bytes.map(|b| b as f64),
+            Metric::MeanPowerW => run.mean_power_w,
+            Metric::TtftMs => totals?.ttft_ms.mean(),
+            Metric::TpotMs => totals?.tpot_ms.mean(),
+            Metric::PrefillTokensPerS => totals?.prefill_tokens_per_s.mean(),
+            Metric::DecodeTokensPerS => totals?.decode_tokens_per_s.mean(),
+            Metric::Relevance => totals?.relevance.mean(),
+            Metric::EnergyPerOutputTokenJ => {
+                let t = totals?;
+                (t.energy_tokens > 0).then(|| t.energy_j / t.energy_tokens as f64)
+            }
+        };
+        value.filter(|v| v.is_finite())
+    }
+
+    /// Converts a published number in `unit` (as printed in a paper) to this metric's dataset
+    /// unit; `None` when the unit does not fit the metric.
+    pub fn from_published_unit(self, value: f64, unit: &str) -> Option<f64> {
+        let unit = unit.trim();
+        let factor = match (self, unit) {
+            (Metric::LoadMs | Metric::TtftMs, "ms") => 1.0,
+            (Metric::LoadMs | Metric::TtftMs, "s") => 1e3,
+            (Metric::TpotMs, "ms/token" | "ms") => 1.0,
+            (Metric::PrefillTokensPerS | Metric::DecodeTokensPerS, "tokens/s" | "tok/s") => 1.0,
+            (Metric::PeakCpuMemory | Metric::PeakGpuMemory, "GB") => 1e9,
+            (Metric::PeakCpuMemory | Metric::PeakGpuMemory, "MB") => 1e6,
+            (Metric::PeakCpuMemory | Metric::PeakGpuMemory, "GiB") => (1u64 << 30) as f64,
+            (Metric::MeanPowerW, "W") => 1.0,
+            (Metric::EnergyPerOutputTokenJ, "J/token" | "J") => 1.0,
+            (Metric::Relevance, "" | "cosine" | "score") => 1.0,
+            _ => return None,
+        };
+        Some(value * factor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip_and_are_unique() {
+        for m in Metric::ALL {
+            assert_eq!(Metric::from_key(m.key()), Some(m));
+        }
+        let mut keys: Vec<_> = Metric::ALL.iter().map(|m| m.key()).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), Metric::ALL.len());
+    }
+
+    #[test]
+    fn published_units_convert_to_dataset_units() {
+        assert_eq!(Metric::PeakCpuMemory.from_published_unit(1.2, "GB"), Some(1.2e9));
+        assert_eq!(Metric::LoadMs.from_published_unit(2.0, "s"), Some(2000.0));
+        assert_eq!(Metric::MeanPowerW.from_published_unit(13.0, "ms"), None);
+    }
+}
