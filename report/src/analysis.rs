@@ -11,18 +11,25 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use edgebench_dataset::ids::slug;
-use edgebench_dataset::schema::v1::{Backend, FusionVariant, OpClass, Published, Run, RunStatus};
+use edgebench_dataset::schema::v1::{Backend, FusionVariant, OpClass, Protocol, Published, Run, RunStatus};
 
 use crate::load::Dataset;
 use crate::metrics::Metric;
 use crate::stats::{self, LEVEL, MedianEstimate, RatioEstimate};
 
-/// Identifies a cell. Ordered for stable output: device, back-end, power mode, model, quantisation.
+/// Identifies a cell. Ordered for stable output: device, back-end, power mode, protocol, model,
+/// quantisation.
+///
+/// The protocol is part of the key because it changes what a run measures (prompt count, output
+/// length): a quick smoke run and a paper-protocol run of the same model are different cells,
+/// never pooled into one median.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct CellKey {
     pub device: String,
     pub backend: Backend,
     pub power_mode: Option<String>,
+    /// The run protocol; `None` for profiles and micro-benchmarks, which have none.
+    pub protocol: Option<Protocol>,
     pub model: String,
     pub quantization: Option<String>,
 }
@@ -33,6 +40,7 @@ impl CellKey {
             device: run.device_label.clone(),
             backend: run.backend,
             power_mode: run.power_mode.clone(),
+            protocol: Some(run.protocol),
             model: run.model_name.clone(),
             quantization: run.model_file_type.clone(),
         }
@@ -40,7 +48,12 @@ impl CellKey {
 
     /// The platform half of the key: where the model ran.
     pub fn platform(&self) -> Platform {
-        Platform { device: self.device.clone(), backend: self.backend, power_mode: self.power_mode.clone() }
+        Platform {
+            device: self.device.clone(),
+            backend: self.backend,
+            power_mode: self.power_mode.clone(),
+            protocol: self.protocol,
+        }
     }
 
     /// The model half of the key.
@@ -49,20 +62,26 @@ impl CellKey {
     }
 }
 
-/// Device × back-end × power mode.
+/// Device × back-end × power mode (× protocol, see [`CellKey`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Platform {
     pub device: String,
     pub backend: Backend,
     pub power_mode: Option<String>,
+    pub protocol: Option<Protocol>,
 }
 
 impl Platform {
+    /// `Orin NX · cuda · MAXN`; a protocol other than the paper's is named (`· quick protocol`).
     pub fn label(&self) -> String {
-        match &self.power_mode {
-            Some(mode) => format!("{} · {} · {}", self.device, self.backend, mode),
-            None => format!("{} · {}", self.device, self.backend),
+        let mut label = format!("{} · {}", self.device, self.backend);
+        if let Some(mode) = &self.power_mode {
+            label.push_str(&format!(" · {mode}"));
         }
+        if let Some(protocol) = self.protocol.filter(|p| *p != Protocol::Paper) {
+            label.push_str(&format!(" · {protocol} protocol"));
+        }
+        label
     }
 
     /// Whether this is a maximum-performance mode (`MAXN`, `MAXN_SUPER`...), the paper's
@@ -333,7 +352,12 @@ fn ratios(analysis: &Analysis) -> Vec<Ratio> {
                 .cells
                 .iter()
                 .filter(|c| c.key.platform().is_max_mode())
-                .find(|c| c.key.device == cell.key.device && c.key.backend == cell.key.backend && c.key.model_key() == cell.key.model_key());
+                .find(|c| {
+                    c.key.device == cell.key.device
+                        && c.key.backend == cell.key.backend
+                        && c.key.protocol == cell.key.protocol
+                        && c.key.model_key() == cell.key.model_key()
+                });
             if let Some(den) = maxn {
                 push(Comparison::ModeVsMaxn, cell, den);
             }
@@ -373,6 +397,7 @@ fn kernel_shares(data: &Dataset) -> Vec<KernelShares> {
                 device: k.device_label.clone(),
                 backend: k.backend,
                 power_mode: k.power_mode.clone(),
+                protocol: None,
                 model: k.model_name.clone(),
                 quantization: None,
             },
@@ -438,7 +463,8 @@ fn fusion(data: &Dataset) -> Vec<FusionResult> {
     type Group = (Platform, String, String, u64);
     let mut groups: BTreeMap<Group, (Vec<f64>, Vec<f64>, usize)> = BTreeMap::new();
     for m in &data.microbench {
-        let platform = Platform { device: m.device_label.clone(), backend: m.backend, power_mode: m.power_mode.clone() };
+        let platform =
+            Platform { device: m.device_label.clone(), backend: m.backend, power_mode: m.power_mode.clone(), protocol: None };
         let entry = groups.entry((platform, m.experiment.clone(), m.dtype.clone(), m.elements)).or_default();
         match (m.status, m.elapsed_us.filter(|v| v.is_finite())) {
             (RunStatus::Ok, Some(us)) => match m.variant {

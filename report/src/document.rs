@@ -94,6 +94,7 @@ pub struct MedianRecord {
     pub device: String,
     pub backend: String,
     pub power_mode: Option<String>,
+    pub protocol: Option<String>,
     pub model: String,
     pub quantization: Option<String>,
     pub metric: &'static str,
@@ -177,11 +178,12 @@ fn overview(analysis: &Analysis) -> Vec<KeyValue> {
     rows
 }
 
-fn cell_columns(key: &CellKey) -> [String; 4] {
+fn cell_columns(key: &CellKey) -> [String; 5] {
     [
         key.device.clone(),
         key.backend.to_string(),
         key.power_mode.clone().unwrap_or_else(|| MISSING.to_owned()),
+        key.protocol.map(|p| p.to_string()).unwrap_or_else(|| MISSING.to_owned()),
         key.model_key().label(),
     ]
 }
@@ -294,12 +296,13 @@ fn metric_table(analysis: &Analysis, metric: Metric) -> TableDoc {
                 published_value(metric, p)
             })
             .collect();
-        let [device, backend, mode, model] = cell_columns(&cell.key);
+        let [device, backend, mode, protocol, model] = cell_columns(&cell.key);
         rows.push(RowDoc {
             cells: vec![
                 device,
                 backend,
                 mode,
+                protocol,
                 model,
                 estimate.n.to_string(),
                 format::metric_value(metric, estimate.median),
@@ -316,6 +319,7 @@ fn metric_table(analysis: &Analysis, metric: Metric) -> TableDoc {
                 row.device_label.clone(),
                 row.backend.map(|b| b.to_string()).unwrap_or_else(|| MISSING.to_owned()),
                 row.power_mode.clone().unwrap_or_else(|| MISSING.to_owned()),
+                MISSING.to_owned(),
                 match (&row.model_name, &row.model_precision) {
                     (Some(m), Some(q)) => format!("{m} ({q})"),
                     (Some(m), None) => m.clone(),
@@ -338,7 +342,7 @@ fn metric_table(analysis: &Analysis, metric: Metric) -> TableDoc {
             metric.definition(),
             format::level(LEVEL)
         ),
-        columns: ["Device", "Back-end", "Mode", "Model", "n", &format!("Median ({})", metric.unit()), "95% CI", "Published"]
+        columns: ["Device", "Back-end", "Mode", "Protocol", "Model", "n", &format!("Median ({})", metric.unit()), "95% CI", "Published"]
             .map(String::from)
             .to_vec(),
         rows,
@@ -424,7 +428,7 @@ fn kernel_table(analysis: &Analysis) -> TableDoc {
         .kernel_shares
         .iter()
         .map(|k| {
-            let [device, backend, mode, model] = cell_columns(&k.key);
+            let [device, backend, mode, _, model] = cell_columns(&k.key);
             let mut cells = vec![device, backend, mode, model, format!("{} ({})", k.captures, k.tools.iter().cloned().collect::<Vec<_>>().join(", "))];
             cells.extend(classes.iter().map(|c| k.shares.get(c).map(|s| format::percent(*s)).unwrap_or_else(|| MISSING.to_owned())));
             RowDoc { cells, published: false }
@@ -606,6 +610,7 @@ fn median_records(analysis: &Analysis) -> Vec<MedianRecord> {
                 device: cell.key.device.clone(),
                 backend: cell.key.backend.to_string(),
                 power_mode: cell.key.power_mode.clone(),
+                protocol: cell.key.protocol.map(|p| p.to_string()),
                 model: cell.key.model.clone(),
                 quantization: cell.key.quantization.clone(),
                 metric: metric.key(),

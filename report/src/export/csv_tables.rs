@@ -35,7 +35,7 @@ impl Exporter for CsvTables {
     }
 }
 
-const MEDIANS_HEADER: &str = "device,backend,power_mode,model,quantization,metric,unit,n,median,ci_low,ci_high,ci_level,runs_ok,runs_failed\n";
+const MEDIANS_HEADER: &str = "device,backend,power_mode,protocol,model,quantization,metric,unit,n,median,ci_low,ci_high,ci_level,runs_ok,runs_failed\n";
 
 fn table_csv(table: &TableDoc) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -64,6 +64,7 @@ mod tests {
             device: "d".into(),
             backend: "cpu".into(),
             power_mode: None,
+            protocol: Some("paper".into()),
             model: "m".into(),
             quantization: None,
             metric: "load_ms",
