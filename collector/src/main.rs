@@ -69,7 +69,8 @@ struct RunArgs {
     /// CPU threads for llama.cpp (default: physical cores).
     #[arg(long)]
     threads: Option<u32>,
-    /// Repetitions per model (protocol default: paper 15, quick 2).
+    /// Repetitions per model (protocol default: paper 15, quick 2). Not part of the protocol: a
+    /// campaign run with fewer repetitions can be extended later by re-running with more.
     #[arg(long)]
     reps: Option<u32>,
     /// Prompt set: `builtin` or a JSONL/JSON file (edgebench, Alpaca or GSM8K format).
@@ -172,7 +173,10 @@ fn run(args: RunArgs) -> ExitCode {
     let n_prompts = args.n_prompts.unwrap_or(default_prompts);
     let reps = args.reps.unwrap_or(default_reps);
     let max_tokens = args.max_tokens.unwrap_or(default_tokens);
-    let protocol = if args.prompts != "builtin" || (n_prompts, reps, max_tokens) != (default_prompts, default_reps, default_tokens) {
+    // The repetition count is not part of the protocol: every run of a 6-repetition campaign is the
+    // same measurement as a run of the 15-repetition one, so a campaign can be extended later
+    // (re-running with more --reps adds only the missing repetitions).
+    let protocol = if args.prompts != "builtin" || (n_prompts, max_tokens) != (default_prompts, default_tokens) {
         Protocol::Custom
     } else if args.protocol == ProtocolArg::Paper {
         Protocol::Paper

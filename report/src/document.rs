@@ -166,7 +166,7 @@ fn overview(analysis: &Analysis) -> Vec<KeyValue> {
     let runs_ok: usize = analysis.cells.iter().map(|c| c.runs_ok).sum();
     let runs_failed: usize = analysis.cells.iter().map(|c| c.runs_failed).sum();
     let mut rows = vec![
-        kv("Cells (device × back-end × mode × model)", analysis.cells.len().to_string()),
+        kv("Cells (device × back-end × mode × protocol × model)", analysis.cells.len().to_string()),
         kv("Platforms", analysis.platforms().len().to_string()),
         kv("Models", analysis.model_keys().len().to_string()),
         kv("Runs completed", runs_ok.to_string()),
