@@ -21,7 +21,8 @@ impl Error {
         move |source| Error::Io { path, source }
     }
 
-    pub(crate) fn format(path: impl Into<PathBuf>, message: impl Into<String>) -> Error {
+    /// A file whose content is not what it should be.
+    pub fn format(path: impl Into<PathBuf>, message: impl Into<String>) -> Error {
         Error::Format { path: path.into(), message: message.into() }
     }
 }

@@ -461,6 +461,22 @@ pub fn for_each_projected<R: serde::de::DeserializeOwned>(
     columns: &[&str],
     mut visit: impl FnMut(Vec<R>),
 ) -> Result<()> {
+    for_each_projected_batch(root, manifest, table, columns, |path, batch| {
+        visit(serde_arrow::from_record_batch::<Vec<R>>(batch).map_err(|e| Error::format(path, e.to_string()))?);
+        Ok(())
+    })
+}
+
+/// Hands every record batch of `table`, projected to `columns`, to `visit` with the shard's path
+/// (for messages), for callers that fold columns directly without building rows. Each shard's
+/// hash is checked against the manifest first; the columns keep the schema's Arrow types.
+pub fn for_each_projected_batch(
+    root: &Path,
+    manifest: &Manifest,
+    table: &str,
+    columns: &[&str],
+    mut visit: impl FnMut(&Path, &arrow_array::RecordBatch) -> Result<()>,
+) -> Result<()> {
     let version_dir = root.join(VERSION_DIR);
     let limits = Limits::default();
     for entry in manifest.shards.iter().filter(|s| s.table == table) {
@@ -472,7 +488,7 @@ pub fn for_each_projected<R: serde::de::DeserializeOwned>(
         let opened = OpenedShard::open(bytes.into(), &limits).map_err(|e| Error::format(&path, e))?;
         for batch in opened.projected_batches(&limits, columns).map_err(|e| Error::format(&path, e))? {
             let batch = batch.map_err(|e| Error::format(&path, e.to_string()))?;
-            visit(serde_arrow::from_record_batch::<Vec<R>>(&batch).map_err(|e| Error::format(&path, e.to_string()))?);
+            visit(&path, &batch)?;
         }
     }
     Ok(())

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use edgebench_dataset::ids::slug;
-use edgebench_dataset::schema::v1::{Backend, FusionVariant, OpClass, Protocol, Published, Run, RunStatus};
+use edgebench_dataset::schema::v1::{Backend, FusionVariant, OpClass, Protocol, Published, RunStatus};
+
+use crate::load::RunSummary as Run;
 
 use crate::load::Dataset;
 use crate::metrics::Metric;
@@ -305,7 +307,7 @@ fn cells(data: &Dataset) -> Vec<Cell> {
         }
         cell.runs_ok += 1;
         cell.protocols.insert(run.protocol.as_str().to_owned());
-        let totals = data.run_totals.get(&run.run_id);
+        let totals = data.run_totals.get(run.run_id.as_str());
         for metric in Metric::ALL {
             if let Some(v) = metric.of_run(run, totals) {
                 cell.values.entry(metric).or_default().push(v);

@@ -1,33 +1,99 @@
 //! Reading the dataset: the one place where the report touches the files.
 //!
-//! Runs, kernels, micro-benchmarks and published values are read whole (they are small: one row per
-//! run, per kernel name, per repetition, per quoted number). Generations can number in the
-//! millions and carry the model outputs, so only the measurement columns are decoded and they are
-//! folded into per-run sums as they are read ([`RunTotals`]); the output texts are never loaded.
+//! Kernels, micro-benchmarks and published values are read whole (they are small: one row per
+//! kernel name, per repetition, per quoted number). Runs are read projected to the columns the
+//! report uses ([`RunSummary`]: not the provenance texts). Generations can number in the
+//! millions and carry the model outputs, so only nine measurement columns are decoded, and they
+//! are folded column by column into per-run sums as each record batch arrives ([`RunTotals`]);
+//! no generation row is ever built and the output texts are never read.
 
 use std::collections::HashMap;
 use std::path::Path;
 
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, UInt32Type};
+use arrow_array::{Array, RecordBatch};
 use edgebench_dataset::manifest::{MANIFEST_FILE, Manifest};
-use edgebench_dataset::schema::Sha256Hex;
 use edgebench_dataset::schema::v1::{
-    Generation, GenerationStatus, Kernel, Microbench, Published, Run, VERSION_DIR,
+    Backend, Generation, GenerationStatus, Kernel, Microbench, Protocol, Published, Run, RunStatus, VERSION_DIR,
 };
+use edgebench_dataset::schema::{Sha256Hex, UtcMicros};
+use edgebench_dataset::store::{for_each_projected, for_each_projected_batch};
 use edgebench_dataset::{Table, read_table};
 use serde::Deserialize;
 
 /// Everything the report is computed from.
 #[derive(Debug, Default)]
 pub struct Dataset {
-    pub runs: Vec<Run>,
+    pub runs: Vec<RunSummary>,
     /// Per-run sums over the run's completed generations, keyed by `run_id`.
-    pub run_totals: HashMap<Sha256Hex, RunTotals>,
+    pub run_totals: HashMap<String, RunTotals>,
     pub kernels: Vec<Kernel>,
     pub microbench: Vec<Microbench>,
     pub published: Vec<Published>,
     /// Number of generation rows read (all statuses).
     pub generation_rows: u64,
 }
+
+/// The columns of a `runs` row that the report uses (see `Run` for their meaning).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RunSummary {
+    pub run_id: Sha256Hex,
+    pub device_label: String,
+    pub backend: Backend,
+    pub power_mode: Option<String>,
+    pub model_name: String,
+    pub model_file_name: String,
+    pub model_sha256: Sha256Hex,
+    pub model_size_bytes: u64,
+    pub model_architecture: Option<String>,
+    pub model_n_params: Option<u64>,
+    pub model_file_type: Option<String>,
+    pub protocol: Protocol,
+    pub host_fingerprint_sha256: Sha256Hex,
+    pub host_cpu_model: String,
+    pub host_cpu_logical_cores: u32,
+    pub host_cpu_physical_cores: Option<u32>,
+    pub host_ram_bytes: u64,
+    pub host_os: String,
+    pub host_arch: String,
+    pub host_gpu_name: Option<String>,
+    pub finished_at: UtcMicros,
+    pub status: RunStatus,
+    pub load_ms: Option<f64>,
+    pub peak_rss_bytes: Option<u64>,
+    pub peak_gpu_memory_bytes: Option<u64>,
+    pub mean_power_w: Option<f64>,
+}
+
+const RUN_COLUMNS: &[&str] = &[
+    "run_id",
+    "device_label",
+    "backend",
+    "power_mode",
+    "model_name",
+    "model_file_name",
+    "model_sha256",
+    "model_size_bytes",
+    "model_architecture",
+    "model_n_params",
+    "model_file_type",
+    "protocol",
+    "host_fingerprint_sha256",
+    "host_cpu_model",
+    "host_cpu_logical_cores",
+    "host_cpu_physical_cores",
+    "host_ram_bytes",
+    "host_os",
+    "host_arch",
+    "host_gpu_name",
+    "finished_at",
+    "status",
+    "load_ms",
+    "peak_rss_bytes",
+    "peak_gpu_memory_bytes",
+    "mean_power_w",
+];
 
 /// Sums and counts over one run's completed (`ok`) generations. Each per-prompt measure is
 /// averaged over the prompts that have it, so a prompt without (say) a TPOT — one output token —
@@ -44,6 +110,25 @@ pub struct RunTotals {
     /// Energy and output tokens of the generations that have an energy reading.
     pub energy_j: f64,
     pub energy_tokens: u64,
+}
+
+impl RunTotals {
+    fn add(&mut self, other: &RunTotals) {
+        self.generations_ok += other.generations_ok;
+        self.generations_failed += other.generations_failed;
+        for (a, b) in [
+            (&mut self.ttft_ms, &other.ttft_ms),
+            (&mut self.tpot_ms, &other.tpot_ms),
+            (&mut self.prefill_tokens_per_s, &other.prefill_tokens_per_s),
+            (&mut self.decode_tokens_per_s, &other.decode_tokens_per_s),
+            (&mut self.relevance, &other.relevance),
+        ] {
+            a.sum += b.sum;
+            a.n += b.n;
+        }
+        self.energy_j += other.energy_j;
+        self.energy_tokens += other.energy_tokens;
+    }
 }
 
 /// A running mean that ignores missing and non-finite values.
@@ -66,20 +151,7 @@ impl MeanAcc {
     }
 }
 
-/// The generation columns the report needs (never `output_text`).
-#[derive(Debug, Deserialize)]
-struct GenerationMeasures {
-    run_id: Sha256Hex,
-    status: GenerationStatus,
-    output_tokens: Option<u32>,
-    ttft_ms: Option<f64>,
-    tpot_ms: Option<f64>,
-    prefill_tokens_per_s: Option<f64>,
-    decode_tokens_per_s: Option<f64>,
-    energy_j: Option<f64>,
-    relevance: Option<f64>,
-}
-
+/// The generation columns the report needs (never `output_text`), in this order.
 const GENERATION_COLUMNS: &[&str] = &[
     "run_id",
     "status",
@@ -113,43 +185,137 @@ impl Dataset {
         let unreadable = |e: edgebench_dataset::Error| LoadError::Unreadable(e.to_string(), root.display().to_string());
         let manifest = Manifest::load(&manifest_path).map_err(unreadable)?;
 
-        let mut run_totals: HashMap<Sha256Hex, RunTotals> = HashMap::new();
-        let mut generation_rows = 0u64;
-        edgebench_dataset::store::for_each_projected::<GenerationMeasures>(
-            root,
-            &manifest,
-            Generation::schema().name,
-            GENERATION_COLUMNS,
-            |rows| {
-                generation_rows += rows.len() as u64;
-                for g in rows {
-                    let totals = run_totals.entry(g.run_id).or_default();
-                    if g.status != GenerationStatus::Ok {
-                        totals.generations_failed += 1;
-                        continue;
-                    }
-                    totals.generations_ok += 1;
-                    totals.ttft_ms.push(g.ttft_ms);
-                    totals.tpot_ms.push(g.tpot_ms);
-                    totals.prefill_tokens_per_s.push(g.prefill_tokens_per_s);
-                    totals.decode_tokens_per_s.push(g.decode_tokens_per_s);
-                    totals.relevance.push(g.relevance);
-                    if let (Some(e), Some(t)) = (g.energy_j.filter(|e| e.is_finite()), g.output_tokens) {
-                        totals.energy_j += e;
-                        totals.energy_tokens += u64::from(t);
-                    }
-                }
-            },
-        )
-        .map_err(unreadable)?;
+        let folder = fold_generations(root, &manifest).map_err(unreadable)?;
+
+        let mut runs = Vec::new();
+        for_each_projected::<RunSummary>(root, &manifest, Run::schema().name, RUN_COLUMNS, |batch| runs.extend(batch))
+            .map_err(unreadable)?;
 
         Ok(Dataset {
-            runs: read_table::<Run>(root).map_err(unreadable)?,
-            run_totals,
+            runs,
+            generation_rows: folder.rows,
+            run_totals: folder.into_totals(),
             kernels: read_table::<Kernel>(root).map_err(unreadable)?,
             microbench: read_table::<Microbench>(root).map_err(unreadable)?,
             published: read_table::<Published>(root).map_err(unreadable)?,
-            generation_rows,
         })
+    }
+}
+
+/// Folds every generation shard into per-run totals, on as many threads as there are cores: the
+/// shards are split into contiguous chunks in manifest order, each folded on its own thread, and
+/// the chunks merged in order, so the sums (and the report's bytes) do not depend on scheduling.
+fn fold_generations(root: &Path, manifest: &Manifest) -> edgebench_dataset::Result<GenerationFolder> {
+    let shards: Vec<_> = manifest.shards.iter().filter(|s| s.table == Generation::schema().name).cloned().collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, shards.len().max(1));
+    let chunk = shards.len().div_ceil(threads).max(1);
+    let parts: Vec<Manifest> = shards.chunks(chunk).map(|c| Manifest { shards: c.to_vec(), ..manifest.clone() }).collect();
+    let folded: Vec<edgebench_dataset::Result<GenerationFolder>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .iter()
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut folder = GenerationFolder::default();
+                    for_each_projected_batch(root, part, Generation::schema().name, GENERATION_COLUMNS, |path, batch| {
+                        folder.fold(batch).map_err(|e| edgebench_dataset::Error::format(path, e))
+                    })?;
+                    Ok(folder)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a generation reader thread panicked")).collect()
+    });
+    let mut merged = GenerationFolder::default();
+    for part in folded {
+        merged.merge(part?);
+    }
+    Ok(merged)
+}
+
+/// Folds generation batches into per-run totals. Rows of one run sit together in a shard, so the
+/// run of the previous row is remembered and the map is consulted only when the run changes.
+#[derive(Default)]
+struct GenerationFolder {
+    index: HashMap<String, usize>,
+    totals: Vec<(String, RunTotals)>,
+    rows: u64,
+}
+
+impl GenerationFolder {
+    fn fold(&mut self, batch: &RecordBatch) -> Result<(), String> {
+        let column = |name: &str| batch.column_by_name(name).ok_or_else(|| format!("column {name} missing"));
+        let strings = |name: &str| {
+            column(name)?.as_string_opt::<i32>().ok_or_else(|| format!("column {name} is not a string column"))
+        };
+        let floats = |name: &str| {
+            column(name)?.as_primitive_opt::<Float64Type>().ok_or_else(|| format!("column {name} is not a float64 column"))
+        };
+        let run_id = strings("run_id")?;
+        let status = strings("status")?;
+        let output_tokens =
+            column("output_tokens")?.as_primitive_opt::<UInt32Type>().ok_or("column output_tokens is not a uint32 column")?;
+        let ttft = floats("ttft_ms")?;
+        let tpot = floats("tpot_ms")?;
+        let prefill = floats("prefill_tokens_per_s")?;
+        let decode = floats("decode_tokens_per_s")?;
+        let energy = floats("energy_j")?;
+        let relevance = floats("relevance")?;
+        let value = |a: &arrow_array::Float64Array, i: usize| a.is_valid(i).then(|| a.value(i));
+        let ok = GenerationStatus::Ok.as_str();
+
+        self.rows += batch.num_rows() as u64;
+        let mut current: Option<(usize, usize)> = None; // (row index of the run id seen last, totals slot)
+        for i in 0..batch.num_rows() {
+            if run_id.is_null(i) {
+                return Err(format!("row {i}: run_id is null"));
+            }
+            let id = run_id.value(i);
+            let slot = match current {
+                Some((prev, slot)) if run_id.value(prev) == id => slot,
+                _ => match self.index.get(id) {
+                    Some(&slot) => slot,
+                    None => {
+                        self.totals.push((id.to_owned(), RunTotals::default()));
+                        self.index.insert(id.to_owned(), self.totals.len() - 1);
+                        self.totals.len() - 1
+                    }
+                },
+            };
+            current = Some((i, slot));
+            let t = &mut self.totals[slot].1;
+            if status.is_null(i) || status.value(i) != ok {
+                t.generations_failed += 1;
+                continue;
+            }
+            t.generations_ok += 1;
+            t.ttft_ms.push(value(ttft, i));
+            t.tpot_ms.push(value(tpot, i));
+            t.prefill_tokens_per_s.push(value(prefill, i));
+            t.decode_tokens_per_s.push(value(decode, i));
+            t.relevance.push(value(relevance, i));
+            if let (Some(e), true) = (value(energy, i).filter(|e| e.is_finite()), output_tokens.is_valid(i)) {
+                t.energy_j += e;
+                t.energy_tokens += u64::from(output_tokens.value(i));
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds another folder's totals (a later chunk of shards) to this one.
+    fn merge(&mut self, other: GenerationFolder) {
+        self.rows += other.rows;
+        for (id, t) in other.totals {
+            match self.index.get(&id) {
+                Some(&slot) => self.totals[slot].1.add(&t),
+                None => {
+                    self.index.insert(id.clone(), self.totals.len());
+                    self.totals.push((id, t));
+                }
+            }
+        }
+    }
+
+    fn into_totals(self) -> HashMap<String, RunTotals> {
+        self.totals.into_iter().collect()
     }
 }

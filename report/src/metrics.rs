@@ -3,9 +3,8 @@
 
 use serde::Serialize;
 
-use edgebench_dataset::schema::v1::Run;
 
-use crate::load::RunTotals;
+use crate::load::{RunSummary, RunTotals};
 
 /// A per-run aggregate of one run (one repetition). Cells report the median of these over runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -160,7 +159,7 @@ impl Metric {
     }
 
     /// The run's value of this metric, in dataset units; `None` when the run has none.
-    pub fn of_run(self, run: &Run, totals: Option<&RunTotals>) -> Option<f64> {
+    pub fn of_run(self, run: &RunSummary, totals: Option<&RunTotals>) -> Option<f64> {
         let value = match self {
             Metric::LoadMs => run.load_ms,
             Metric::PeakCpuMemory => run.peak_rss_bytes.map(|b| b as f64),

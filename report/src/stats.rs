@@ -53,7 +53,25 @@ pub fn min_runs_for_interval(level: f64) -> usize {
 }
 
 /// The 1-based order-statistic index `k` of the interval and its achieved level, if any.
+/// Memoised: a report asks for the same (n, level) hundreds of times, and each answer walks the
+/// binomial CDF.
 fn order_index(n: usize, level: f64) -> Option<(usize, f64)> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<(usize, u64), Option<(usize, f64)>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (n, level.to_bits());
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&key).copied()) {
+        return hit;
+    }
+    let answer = compute_order_index(n, level);
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key, answer);
+    }
+    answer
+}
+
+fn compute_order_index(n: usize, level: f64) -> Option<(usize, f64)> {
     if n == 0 {
         return None;
     }
