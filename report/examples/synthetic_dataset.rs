@@ -183,7 +183,7 @@ impl Cell {
             g.generation_id = g.compute_id();
             return g;
         }
-        if prompt == 0 && rep % 4 == 0 {
+        if prompt == 0 && rep.is_multiple_of(4) {
             // A one-token answer: no TPOT and no decode rate.
             g.output_tokens = Some(1);
         }

@@ -58,7 +58,8 @@ pub fn min_runs_for_interval(level: f64) -> usize {
 fn order_index(n: usize, level: f64) -> Option<(usize, f64)> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
-    static CACHE: OnceLock<Mutex<HashMap<(usize, u64), Option<(usize, f64)>>>> = OnceLock::new();
+    type Cache = HashMap<(usize, u64), Option<(usize, f64)>>;
+    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let key = (n, level.to_bits());
     if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&key).copied()) {
