@@ -15,6 +15,8 @@
 //! - [`store`] and [`manifest`]: the on-disk layout, atomic writes, crash recovery.
 //! - [`validate`]: every check a contribution must pass, one line per problem.
 //! - [`listing`]: what the dataset holds (`dataset ls`).
+//! - [`published_source`]: the hand-curated JSON Lines source of the `published` table and its
+//!   import (`dataset import-published`).
 //!
 //! This crate depends on no inference engine: reading the dataset and building the report need
 //! nothing but a Rust toolchain.
@@ -26,6 +28,7 @@ pub mod fsutil;
 pub mod ids;
 pub mod listing;
 pub mod manifest;
+pub mod published_source;
 pub mod schema;
 pub mod shard;
 pub mod store;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use edgebench_dataset::published_source::{self, ImportError};
 use edgebench_dataset::{dictionary, listing, shard::Limits, store::Store, validate};
 
 /// Exit codes of `dataset validate` (and of every subcommand).
@@ -72,6 +73,23 @@ enum Command {
         /// Dataset directory (the one holding v1/).
         #[arg(default_value = "dataset")]
         dir: PathBuf,
+    },
+    /// Import the numbers a paper quotes into the `published` table from a JSON Lines source file
+    /// (for example dataset/sources/liu2026edge.published.jsonl).
+    ///
+    /// Each line is one JSON object with the columns of `published` except published_id and
+    /// schema_version, which are filled in. Every row is checked (one line per problem: file,
+    /// line, what is wrong, what to do); rows the dataset already holds are skipped, so importing
+    /// a file twice adds nothing; the new rows are committed in one transaction. Exit status: 0
+    /// when the rows were imported (or were all present), 1 when a line is invalid, conflicts with
+    /// a stored row or the dataset refused the write (nothing is written), 2 on usage errors
+    /// (unreadable file, no such dataset directory).
+    ImportPublished {
+        /// The JSON Lines source file.
+        file: PathBuf,
+        /// Dataset directory (the one holding v1/).
+        #[arg(long, default_value = "dataset")]
+        root: PathBuf,
     },
 }
 
@@ -183,6 +201,35 @@ fn main() -> ExitCode {
                         println!("nothing to repair");
                     }
                     ExitCode::from(VALID)
+                }
+            }
+        }
+        Command::ImportPublished { file, root } => {
+            if !root.is_dir() {
+                eprintln!("dataset import-published: {}: no such directory; give the dataset directory with --root", root.display());
+                return ExitCode::from(USAGE);
+            }
+            match published_source::import_file(&root, &file) {
+                Ok(summary) => {
+                    for shard in &summary.shards {
+                        println!("wrote {} ({} row(s))", shard.path, shard.rows);
+                    }
+                    eprintln!(
+                        "dataset import-published: {} new row(s) imported into {}, {} already present",
+                        summary.imported,
+                        root.display(),
+                        summary.already_present
+                    );
+                    ExitCode::from(VALID)
+                }
+                Err(e @ ImportError::Unreadable { .. }) => {
+                    eprintln!("dataset import-published: {e}");
+                    ExitCode::from(USAGE)
+                }
+                Err(e) => {
+                    println!("{e}");
+                    eprintln!("dataset import-published: nothing imported from {}", file.display());
+                    ExitCode::from(INVALID)
                 }
             }
         }
