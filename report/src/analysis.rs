@@ -242,7 +242,7 @@ impl Analysis {
         self.cells.binary_search_by(|c| c.key.cmp(key)).ok().map(|i| &self.cells[i])
     }
 
-    /// Parameter count of a model (median over its runs' reports; they agree in practice).
+    /// Parameter count of a model, as llama.cpp reported it in any of its runs.
     pub fn n_params(&self, model: &ModelKey) -> Option<u64> {
         self.models.iter().filter(|m| &m.key == model).find_map(|m| m.n_params)
     }

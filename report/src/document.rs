@@ -2,8 +2,6 @@
 //! finding already worded. The exporters ([`crate::export`]) only lay this out, so the PDF, the
 //! HTML and the CSV files cannot disagree, and templates hold presentation only.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use edgebench_dataset::schema::v1::OpClass;
@@ -604,8 +602,7 @@ fn published_table(analysis: &Analysis) -> TableDoc {
 fn median_records(analysis: &Analysis) -> Vec<MedianRecord> {
     let mut out = Vec::new();
     for cell in &analysis.cells {
-        let estimates: BTreeMap<_, _> = cell.estimates.iter().collect();
-        for (metric, e) in estimates {
+        for (metric, e) in &cell.estimates {
             out.push(MedianRecord {
                 device: cell.key.device.clone(),
                 backend: cell.key.backend.to_string(),

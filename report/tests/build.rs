@@ -219,7 +219,7 @@ fn hostile_dataset(root: &Path) {
     let long = format!("long label {}", "x".repeat(900));
     let mut runs = Vec::new();
     let mut generations = Vec::new();
-    for (i, label) in HOSTILE.iter().copied().chain([long.as_str()]).enumerate() {
+    for label in HOSTILE.iter().copied().chain([long.as_str()]) {
         let model = format!("model {label}");
         for rep in 0..2 {
             let mut run = fixtures::run(label, Backend::Cpu, Some(label), &model, rep);
@@ -233,7 +233,6 @@ fn hostile_dataset(root: &Path) {
             }
             runs.push(run);
         }
-        let _ = i;
     }
     let published: Vec<Published> = HOSTILE
         .iter()
