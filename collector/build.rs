@@ -5,6 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "src/llama_cmake.rs"]
+mod llama_cmake;
+
 fn git(args: &[&str]) -> Option<String> {
     let out = Command::new("git").args(args).output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
@@ -38,6 +41,7 @@ fn main() {
     };
     println!("cargo:rustc-env=EDGEBENCH_LLAMA_BUILD_FLAGS={flags}");
     println!("cargo:rustc-env=EDGEBENCH_LLAMA_CPP_RS_COMMIT={binding_commit}");
+    println!("cargo:rerun-if-changed=src/llama_cmake.rs");
     println!("cargo:rustc-env=EDGEBENCH_BUILD_PROFILE={}", std::env::var("PROFILE").unwrap_or_default());
 
     // The exact llama-cpp-sys-2 version, from the workspace lock file.
@@ -60,53 +64,14 @@ fn llama_configuration(cmake_dir: &Path) -> (String, String) {
     };
     println!("cargo:rerun-if-changed={}", cache.display());
     let text = std::fs::read_to_string(&cache).unwrap_or_default();
-    let mut build_type = String::new();
-    let mut on: Vec<String> = Vec::new();
-    let mut native = String::new();
-    let mut source = String::new();
-    let mut compiler = String::new();
-    for line in text.lines() {
-        let Some((key, value)) = line.split_once('=') else { continue };
-        let (name, kind) = key.split_once(':').unwrap_or((key, ""));
-        match name {
-            "CMAKE_BUILD_TYPE" => build_type = value.to_owned(),
-            "CMAKE_HOME_DIRECTORY" => source = value.to_owned(),
-            "CMAKE_CXX_COMPILER" => compiler = value.to_owned(),
-            "GGML_NATIVE" => native = value.to_owned(),
-            _ if kind == "BOOL" && name.starts_with("GGML_") && value == "ON" => on.push(name.to_owned()),
-            _ => {}
-        }
-    }
-    // Keep the options that shape this build: a back-end's sub-options only when the back-end is
-    // on, and CPU options of other architectures never (they default to ON and do nothing here).
     let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
-    let backends = ["CUDA", "HIP", "SYCL", "OPENCL", "WEBGPU", "METAL", "VULKAN", "MUSA", "CANN", "ZDNN", "KOMPUTE", "RPC"];
-    let other_arch: &[&str] = match arch.as_str() {
-        "riscv64" => &["LSX", "LASX", "ACCELERATE"],
-        "loongarch64" => &["RV", "RVV", "ACCELERATE"],
-        _ if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("macos") => &["RV", "RVV", "LSX", "LASX"],
-        _ => &["RV", "RVV", "LSX", "LASX", "ACCELERATE"],
-    };
-    let enabled: Vec<String> = on
-        .iter()
-        .filter(|name| {
-            let rest = &name["GGML_".len()..];
-            let family_off = backends.iter().any(|b| {
-                (rest == *b || rest.starts_with(&format!("{b}_"))) && !on.iter().any(|o| o == &format!("GGML_{b}"))
-            });
-            let foreign = other_arch.iter().any(|a| rest == *a || rest.starts_with(&format!("{a}_")));
-            !family_off && !foreign && rest != "CCACHE"
-        })
-        .cloned()
-        .collect();
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let summary = llama_cmake::summarise_cmake_cache(&text, &arch, &os);
+    let source = summary.source_dir;
     let features: Vec<String> = std::env::vars()
         .filter_map(|(k, _)| k.strip_prefix("CARGO_FEATURE_").map(|f| f.to_lowercase()))
         .collect();
-    let flags = format!(
-        "CMAKE_BUILD_TYPE={build_type}; GGML_NATIVE={native}; ON: {}; compiler: {compiler}; collector features: [{}]",
-        enabled.join(" "),
-        features.join(" ")
-    );
+    let flags = format!("{}; collector features: [{}]", summary.flags, features.join(" "));
     // The crate's packaging records the llama-cpp-rs commit that pins the llama.cpp submodule.
     let binding_commit = Path::new(&source)
         .parent()

@@ -123,6 +123,7 @@ impl Clock {
 /// Runs the campaign, committing each run as it ends.
 pub fn run(c: &Campaign, host: &HostFingerprint, progress: &dyn Progress) -> Result<Summary, String> {
     let commit = provenance::collector_git_commit()?;
+    let llama_build_flags = provenance::llama_build_flags()?;
     // A run must name the machine that measured it: refuse rather than record placeholders.
     let unreadable: Vec<&str> = [
         ("cpu model", host.cpu_model == "unknown"),
@@ -190,7 +191,7 @@ pub fn run(c: &Campaign, host: &HostFingerprint, progress: &dyn Progress) -> Res
                 llama_cpp_sys_version: provenance::LLAMA_CPP_SYS_VERSION.into(),
                 llama_cpp_commit: provenance::llama_cpp_commit(),
                 ggml_version: None,
-                llama_build_flags: Text(provenance::llama_build_flags()),
+                llama_build_flags: Text(llama_build_flags.clone()),
                 llama_system_info: Text(provenance::llama_system_info()),
                 host_fingerprint_sha256: host.sha256.clone(),
                 host_cpu_model: host.cpu_model.clone(),
@@ -256,23 +257,62 @@ pub fn run(c: &Campaign, host: &HostFingerprint, progress: &dyn Progress) -> Res
     Ok(summary)
 }
 
-/// Keeps the last `limit` bytes of a stream (the worker's stderr, for failure reasons).
-fn tail_reader(mut stream: impl Read + Send + 'static, limit: usize) -> std::thread::JoinHandle<String> {
+/// What the worker's stderr (llama.cpp's log) tells the parent: its last `limit` bytes, for failure
+/// reasons, and every buffer-size line, wherever it falls (they come early, during load).
+#[derive(Debug, Default)]
+struct WorkerLog {
+    tail: String,
+    buffer_lines: Vec<String>,
+}
+
+fn log_reader(stream: impl Read + Send + 'static, limit: usize) -> std::thread::JoinHandle<WorkerLog> {
     std::thread::spawn(move || {
+        let mut reader = BufReader::new(stream);
         let mut kept: Vec<u8> = Vec::new();
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = stream.read(&mut buf) {
+        let mut buffer_lines = Vec::new();
+        let mut line = Vec::new();
+        while let Ok(n) = reader.read_until(b'\n', &mut line) {
             if n == 0 {
                 break;
             }
-            kept.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&line);
+            if text.contains(" buffer size = ") {
+                buffer_lines.push(text.trim_end().to_owned());
+            }
+            kept.extend_from_slice(&line);
+            line.clear();
             if kept.len() > 2 * limit {
                 kept.drain(..kept.len() - limit);
             }
         }
         let start = kept.len().saturating_sub(limit);
-        String::from_utf8_lossy(&kept[start..]).into_owned()
+        WorkerLog { tail: String::from_utf8_lossy(&kept[start..]).into_owned(), buffer_lines }
     })
+}
+
+/// llama.cpp's own account of the memory it allocated on accelerator devices: the sum of the
+/// model, KV-cache, recurrent-state, output and compute buffers that its log reports
+/// (`load_tensors:        CUDA0 model buffer size =   100.00 MiB`), host buffers (`CPU`,
+/// `CPU_Mapped`, `CPU_REPACK`, `*_Host`) excluded. The log is the only place the C API exposes
+/// these sizes (the per-buffer accounting lives in C++ objects). A buffer logged twice (a
+/// re-reserved compute graph) counts once, with its last size. `None` when no device buffer was
+/// reported: a CPU run, or a log format this collector does not know.
+pub fn llama_device_buffer_bytes(lines: &[String]) -> Option<u64> {
+    let mut buffers: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for line in lines {
+        let Some((left, right)) = line.split_once(" buffer size = ") else { continue };
+        let Some(mib) = right.trim().strip_suffix("MiB").and_then(|v| v.trim().parse::<f64>().ok()) else { continue };
+        // `func: NAME KIND…`: the function name ends at the first ": ".
+        let after = left.split_once(": ").map_or(left, |(_, rest)| rest);
+        let mut words = after.split_whitespace();
+        let Some(name) = words.next() else { continue };
+        let kind: Vec<&str> = words.collect();
+        let host = name.starts_with("CPU") || name.ends_with("_Host");
+        if !host && mib.is_finite() && mib >= 0.0 {
+            buffers.insert((name.to_owned(), kind.join(" ")), mib);
+        }
+    }
+    (!buffers.is_empty()).then(|| (buffers.values().sum::<f64>() * 1024.0 * 1024.0).round() as u64)
 }
 
 /// The lines of llama.cpp's log that explain a failure.
@@ -347,7 +387,7 @@ fn execute(c: &Campaign, model: &ModelFile, mut run: Run, progress: &dyn Progres
         // A worker that dies at once closes its stdin; its exit status tells why.
         let _ = writeln!(stdin, "{line}");
     }
-    let stderr = tail_reader(child.stderr.take().expect("piped"), 64 * 1024);
+    let stderr = log_reader(child.stderr.take().expect("piped"), 64 * 1024);
     let stdout = child.stdout.take().expect("piped");
     let (tx, rx) = mpsc::channel::<Event>();
     let reader = std::thread::spawn(move || {
@@ -385,7 +425,8 @@ fn execute(c: &Campaign, model: &ModelFile, mut run: Run, progress: &dyn Progres
     let ended_ns = monotonic_ns();
     run.finished_at = UtcMicros::now();
     let series = sampler.map(|s| s.stop());
-    let stderr_tail = stderr.join().unwrap_or_default();
+    let worker_log = stderr.join().unwrap_or_default();
+    let stderr_tail = worker_log.tail;
     let state_end = device_state::read_state(&Default::default());
     let oom = match (oom_before, oom_kills()) {
         (Some(a), Some(b)) => Some(b > a),
@@ -451,6 +492,7 @@ fn execute(c: &Campaign, model: &ModelFile, mut run: Run, progress: &dyn Progres
         run.model_n_params = Some(n_params);
         run.chat_template_applied = Some(chat_template_applied);
         run.ggml_version = ggml_version;
+        run.llama_device_buffer_bytes = llama_device_buffer_bytes(&worker_log.buffer_lines);
         let _ = t_loaded_ns;
     }
 
@@ -627,4 +669,56 @@ fn generation_row(run: &Run, c: &Campaign, index: u32, started_at: UtcMicros) ->
     };
     g.generation_id = g.compute_id();
     g
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn device_buffers_sum_accelerator_buffers_and_skip_host_ones() {
+        // The shape of llama.cpp's load log on a CUDA build with every layer offloaded.
+        let log = lines(
+            "load_tensors: offloaded 31/31 layers to GPU\n\
+             load_tensors:        CUDA0 model buffer size =    85.50 MiB\n\
+             load_tensors:   CPU_Mapped model buffer size =    20.25 MiB\n\
+             llama_context:  CUDA_Host  output buffer size =     0.19 MiB\n\
+             llama_kv_cache:      CUDA0 KV buffer size =    45.00 MiB\n\
+             llama_context:      CUDA0 compute buffer size =   100.00 MiB\n\
+             llama_context:      CUDA0 compute buffer size =   105.00 MiB\n\
+             llama_context:  CUDA_Host compute buffer size =     4.01 MiB",
+        );
+        // 85.5 + 45 + 105 (the re-reserved compute buffer counts once, last size).
+        assert_eq!(llama_device_buffer_bytes(&log), Some((235.5 * 1024.0 * 1024.0) as u64));
+    }
+
+    #[test]
+    fn device_buffers_are_none_on_the_cpu_back_end() {
+        let log = lines(
+            "load_tensors:   CPU_Mapped model buffer size =    88.94 MiB\n\
+             llama_kv_cache:        CPU KV buffer size =    45.00 MiB\n\
+             llama_context:        CPU compute buffer size =   100.00 MiB\n\
+             llama_context:   CPU_REPACK model buffer size =     3.00 MiB",
+        );
+        assert_eq!(llama_device_buffer_bytes(&log), None);
+        assert_eq!(llama_device_buffer_bytes(&[]), None);
+        // A line in an unknown format is ignored rather than guessed at.
+        assert_eq!(llama_device_buffer_bytes(&lines("x: CUDA0 model buffer size = lots")), None);
+    }
+
+    #[test]
+    fn the_log_reader_keeps_buffer_lines_beyond_the_tail() {
+        let mut text = String::from("load_tensors:        CUDA0 model buffer size =    10.00 MiB\n");
+        for i in 0..5000 {
+            text.push_str(&format!("noise line {i}\n"));
+        }
+        let log = log_reader(std::io::Cursor::new(text.into_bytes()), 1024).join().unwrap();
+        assert!(log.tail.len() <= 1024 && log.tail.ends_with("noise line 4999\n"), "{}", &log.tail[..40]);
+        assert_eq!(log.buffer_lines.len(), 1);
+        assert_eq!(llama_device_buffer_bytes(&log.buffer_lines), Some(10 * 1024 * 1024));
+    }
 }

@@ -6,6 +6,7 @@
 pub mod campaign;
 pub mod device_state;
 pub mod host;
+pub mod llama_cmake;
 pub mod model_file;
 pub mod prompts;
 pub mod provenance;

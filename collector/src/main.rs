@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use edgebench_collector::campaign::{self, Campaign, Progress, RunOutcome};
 use edgebench_collector::model_file::{self, Sha256Cache};
-use edgebench_collector::{host, prompts, worker};
+use edgebench_collector::{host, prompts, provenance, worker};
 use edgebench_dataset::schema::v1::{Backend, Protocol};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -136,13 +136,40 @@ impl Progress for Bar {
     }
 }
 
-fn compiled(backend: Backend) -> bool {
-    match backend {
+/// Whether `backend` can run here: compiled in (or, with `dynamic-link`, present in the llama.cpp
+/// libraries loaded at run time) and with a device. Checked before any run, so that a campaign
+/// never falls back silently to the CPU.
+fn check_backend(backend: Backend) -> Result<(), String> {
+    if backend == Backend::Cpu {
+        return Ok(());
+    }
+    let compiled = match backend {
         Backend::Cpu => true,
         Backend::Cuda => cfg!(feature = "cuda"),
         Backend::Metal => cfg!(feature = "metal"),
         Backend::Vulkan => cfg!(feature = "vulkan"),
+    };
+    if !compiled && !cfg!(feature = "dynamic-link") {
+        return Err(format!(
+            "the {backend} back-end is not compiled into this collector; rebuild it with `cargo build --release -p collector --features {backend}`"
+        ));
     }
+    if provenance::backend_devices(backend).is_empty() {
+        let all: Vec<String> = [Backend::Cpu, Backend::Cuda, Backend::Metal, Backend::Vulkan]
+            .into_iter()
+            .flat_map(provenance::backend_devices)
+            .collect();
+        let source = if cfg!(feature = "dynamic-link") {
+            "the llama.cpp libraries found on the library path (LD_LIBRARY_PATH)"
+        } else {
+            "this collector's llama.cpp"
+        };
+        return Err(format!(
+            "{source} found no {backend} device (devices: {}); check the driver, or run with --backend cpu",
+            if all.is_empty() { "none".to_owned() } else { all.join(", ") }
+        ));
+    }
+    Ok(())
 }
 
 fn usage(message: String) -> ExitCode {
@@ -157,10 +184,8 @@ fn run(args: RunArgs) -> ExitCode {
         BackendArg::Metal => Backend::Metal,
         BackendArg::Vulkan => Backend::Vulkan,
     };
-    if !compiled(backend) {
-        return usage(format!(
-            "the {backend} back-end is not compiled into this collector; rebuild it with `cargo build --release -p collector --features {backend}`"
-        ));
+    if let Err(e) = check_backend(backend) {
+        return usage(e);
     }
     let n_gpu_layers = args.n_gpu_layers.unwrap_or(if backend == Backend::Cpu { 0 } else { -1 });
     if backend == Backend::Cpu && n_gpu_layers != 0 {
