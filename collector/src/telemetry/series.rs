@@ -136,7 +136,14 @@ impl Series {
         } else {
             let by_counter = if s.iter().any(|x| x.energy_j.is_some()) {
                 match (interpolate(s, t0_ns, |x| x.energy_j), interpolate(s, t1_ns, |x| x.energy_j)) {
-                    (Some(e0), Some(e1)) if e1 >= e0 => Some(Ok(e1 - e0)),
+                    (Some(e0), Some(e1)) if e1 > e0 => Some(Ok(e1 - e0)),
+                    // A powered device never uses zero energy: the counter did not advance between
+                    // the samples around this window (NVML's counter updates more slowly than
+                    // 20 Hz on some GPUs), so the window is too short for it to measure.
+                    (Some(e0), Some(e1)) if e1 == e0 => Some(Err(format!(
+                        "the energy counter did not advance within this {:.1} ms window (it updates more slowly than the window is long)",
+                        (t1_ns - t0_ns) as f64 / 1e6
+                    ))),
                     (Some(e0), Some(e1)) => {
                         Some(Err(format!("energy counter went backwards in the window ({e0} J → {e1} J)")))
                     }
