@@ -364,12 +364,13 @@ fn execute(c: &Campaign, model: &ModelFile, mut run: Run, progress: &dyn Progres
     let sampler = c.telemetry.then(|| {
         let mut config = SamplerConfig::new(pid);
         config.hz = c.telemetry_hz;
-        // Measure what runs the model: on a CPU run, the CPU packages before a GPU board's power.
-        let order = match c.backend {
-            Backend::Cpu => [PowerCandidate::Ina3221, PowerCandidate::Rapl, PowerCandidate::Nvml { index: 0 }],
-            _ => [PowerCandidate::Ina3221, PowerCandidate::Nvml { index: 0 }, PowerCandidate::Rapl],
+        // Measure what runs the model. A GPU board's power is not what a CPU run draws, so NVML
+        // is no candidate for one.
+        let order: &[PowerCandidate] = match c.backend {
+            Backend::Cpu => &[PowerCandidate::Ina3221, PowerCandidate::Rapl],
+            _ => &[PowerCandidate::Ina3221, PowerCandidate::Nvml { index: 0 }, PowerCandidate::Rapl],
         };
-        let (power, rejected) = telemetry::detect_power_with(&config.sys_root, &order);
+        let (power, rejected) = telemetry::detect_power_with(&config.sys_root, order);
         if power.is_none() {
             config.power_null_reason = Some(rejected.join("; "));
         }
@@ -483,6 +484,15 @@ fn execute(c: &Campaign, model: &ModelFile, mut run: Run, progress: &dyn Progres
     };
     run.status = run_status;
     run.failure_reason = reason.map(Text);
+    let device_buffers = llama_device_buffer_bytes(&worker_log.buffer_lines);
+    if c.backend == Backend::Cpu && run.status == RunStatus::Ok && let Some(bytes) = device_buffers {
+        // The worker restricts llama.cpp to the CPU; a CPU run that used an accelerator anyway
+        // measured something else and must not pass as a CPU measurement.
+        run.status = RunStatus::Crashed;
+        run.failure_reason = Some(Text(format!(
+            "llama.cpp placed {bytes} bytes in accelerator buffers during a cpu run, so it did not run on the CPU alone"
+        )));
+    }
     if run.status != RunStatus::Ok {
         // A failed run keeps what it measured, but only a completed one claims a full set.
         run.chat_template_applied = loaded.as_ref().map(|l| l.3);
@@ -492,7 +502,7 @@ fn execute(c: &Campaign, model: &ModelFile, mut run: Run, progress: &dyn Progres
         run.model_n_params = Some(n_params);
         run.chat_template_applied = Some(chat_template_applied);
         run.ggml_version = ggml_version;
-        run.llama_device_buffer_bytes = llama_device_buffer_bytes(&worker_log.buffer_lines);
+        run.llama_device_buffer_bytes = device_buffers;
         let _ = t_loaded_ns;
     }
 

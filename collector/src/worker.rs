@@ -141,6 +141,14 @@ fn run(job: &Job, emit: &mut dyn FnMut(Event)) -> Result<(), String> {
         n if n < 0 => u32::MAX,
         n => n as u32,
     });
+    // A CPU run must not touch an accelerator that the llama.cpp build happens to have: with no
+    // layers offloaded, llama.cpp would still place compute buffers on a GPU and offload large
+    // prefill matrix products to it. An empty device list keeps everything on the CPU.
+    let model_params = if job.backend == Backend::Cpu {
+        model_params.with_devices(&[]).map_err(|e| format!("cannot restrict llama.cpp to the CPU: {e}"))?
+    } else {
+        model_params
+    };
     let context_params = LlamaContextParams::default()
         .with_n_ctx(NonZeroU32::new(job.n_ctx))
         .with_n_batch(job.n_batch)
