@@ -191,6 +191,9 @@ fn main() -> ExitCode {
                     for s in &recovery.rolled_back {
                         println!("undid interrupted commit: deleted incomplete {s}");
                     }
+                    for s in &recovery.replaced {
+                        println!("completed interrupted rewrite: deleted replaced {s}");
+                    }
                     for p in &recovery.removed_temporaries {
                         println!("deleted temporary file {}", p.display());
                     }

@@ -8,7 +8,9 @@
 //! journal. After a crash, [`Store::open`] reads any journal left behind: if every shard it names
 //! is complete the batch is rolled forward into the manifest, otherwise the shards it names are
 //! deleted (rolled back); temporaries are deleted. So the manifest never names a missing or
-//! partial shard, and a batch is never half visible. Unlisted shards that no journal explains
+//! partial shard, and a batch is never half visible. [`Store::rewrite`] replaces a shard by a new
+//! version of the same rows (relevance scores added after measurement) through the same journal,
+//! which then also names the shard being replaced. Unlisted shards that no journal explains
 //! (for example a manifest line lost in a merge) are only adopted by an explicit
 //! [`Store::adopt_unlisted`] (`dataset repair`). One writer at a time holds `v1/.lock`.
 
@@ -107,10 +109,13 @@ impl WriteBatch {
     }
 }
 
-/// The journal of a commit in progress: the shards it writes.
+/// The journal of a commit in progress: the shards it writes, and the shards it replaces (a
+/// [`Store::rewrite`]; absent in journals of plain appends).
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Journal {
     shards: Vec<ShardEntry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    removed: Vec<ShardEntry>,
 }
 
 /// What [`Store::open`] (and `dataset repair`) found left over from interrupted writes.
@@ -124,6 +129,8 @@ pub struct Recovery {
     pub rolled_back: Vec<String>,
     /// Complete unlisted shards adopted by [`Store::adopt_unlisted`].
     pub adopted_shards: Vec<String>,
+    /// Shards that an interrupted [`Store::rewrite`] had replaced, deleted when rolling it forward.
+    pub replaced: Vec<String>,
 }
 
 impl Recovery {
@@ -207,6 +214,21 @@ impl Store {
                     fsutil::read_limited(&self.version_dir.join(&e.path), Limits::default().max_file_bytes)
                         .is_ok_and(|b| Sha256Hex::of(&b) == e.sha256)
                 });
+                let written: HashSet<String> = journal.shards.iter().map(|e| e.path.clone()).collect();
+                if complete {
+                    // The replaced shards go, whether or not the manifest already dropped them.
+                    for gone in &journal.removed {
+                        if self.manifest.contains_path(&gone.path) && !written.contains(&gone.path) {
+                            self.manifest.shards.retain(|e| e.path != gone.path);
+                            manifest_changed = true;
+                        }
+                        let abs = self.version_dir.join(&gone.path);
+                        if !written.contains(&gone.path) && abs.exists() {
+                            fs::remove_file(&abs).map_err(Error::io(&abs))?;
+                            recovery.replaced.push(gone.path.clone());
+                        }
+                    }
+                }
                 for entry in journal.shards {
                     if self.manifest.contains_path(&entry.path) {
                         continue;
@@ -311,11 +333,58 @@ impl Store {
 
     /// Writes every shard of `batch` and lists them in the manifest, atomically as a whole.
     pub fn commit(&mut self, batch: WriteBatch) -> Result<Vec<ShardEntry>> {
+        self.commit_replacing(batch, Vec::new())
+    }
+
+    /// Reads the rows of one listed shard, checking its bytes against the manifest's sha256.
+    pub fn read_shard<T: Table>(&self, entry: &ShardEntry) -> Result<Vec<T>> {
+        read_shard_rows(&self.version_dir, entry)
+    }
+
+    /// Replaces the listed shard `old` by a new version of the same rows: the same ids, with
+    /// other column values (relevance scores filled in after measurement, say). Atomic like
+    /// [`Store::commit`]: the journal names the new shard and the replaced one, the new shard is
+    /// written, the manifest swaps them (the commit point), then the old file is deleted. After a
+    /// crash, [`Store::open`] finishes the swap if the new shard is complete and otherwise
+    /// deletes it, leaving the old one listed: a reader sees either version, never both or
+    /// neither. Every row is checked as on append, and the ids must be exactly those of `old`.
+    pub fn rewrite<T: Table>(&mut self, old: &ShardEntry, rows: Vec<T>) -> Result<Vec<ShardEntry>> {
+        let table = T::schema().name;
+        let listed = self.manifest.shards.iter().any(|e| e == old);
+        if !listed || old.table != table {
+            return Err(Error::InvalidRows(format!("{}: not a listed shard of table {table}", old.path)));
+        }
+        let before: HashSet<Sha256Hex> = self.read_shard::<T>(old)?.iter().map(|r| r.id().clone()).collect();
+        let after: HashSet<Sha256Hex> = rows.iter().map(|r| r.id().clone()).collect();
+        if before != after || after.len() != rows.len() {
+            return Err(Error::InvalidRows(format!(
+                "{}: a rewrite must keep exactly the shard's rows ({} ids before, {} rows with {} distinct ids after)",
+                old.path,
+                before.len(),
+                rows.len(),
+                after.len()
+            )));
+        }
+        // The ids are the old shard's own: take them out of the duplicate check while staging.
+        let known = self.existing_ids::<T>()?.clone();
+        self.ids.insert(table, known.difference(&before).cloned().collect());
+        let mut batch = WriteBatch::default();
+        let staged = self.stage(&mut batch, rows);
+        self.ids.insert(table, known);
+        staged?;
+        if batch.shards.iter().any(|(e, _)| e.path == old.path) {
+            // Same bytes: nothing changed.
+            return Ok(vec![old.clone()]);
+        }
+        self.commit_replacing(batch, vec![old.clone()])
+    }
+
+    fn commit_replacing(&mut self, batch: WriteBatch, removed: Vec<ShardEntry>) -> Result<Vec<ShardEntry>> {
         if batch.is_empty() {
             return Ok(vec![]);
         }
         let entries: Vec<ShardEntry> = batch.shards.iter().map(|(e, _)| e.clone()).collect();
-        let journal = Journal { shards: entries.clone() };
+        let journal = Journal { shards: entries.clone(), removed: removed.clone() };
         let journal_path = self.version_dir.join(format!(
             "{JOURNAL_PREFIX}{}.json",
             Sha256Hex::of(serde_json::to_string(&journal).expect("journal serialises").as_bytes())
@@ -324,8 +393,13 @@ impl Store {
         for (entry, bytes) in &batch.shards {
             fsutil::write_atomic(&self.version_dir.join(&entry.path), bytes)?;
         }
+        self.manifest.shards.retain(|e| !removed.iter().any(|r| r.path == e.path));
         self.manifest.shards.extend(entries.iter().cloned());
         self.manifest.save(&self.version_dir.join(MANIFEST_FILE))?;
+        for gone in &removed {
+            let abs = self.version_dir.join(&gone.path);
+            fs::remove_file(&abs).map_err(Error::io(&abs))?;
+        }
         fs::remove_file(&journal_path).map_err(Error::io(&journal_path))?;
         fsutil::sync_dir(&self.version_dir)?;
         for (table, ids) in batch.ids {
@@ -418,22 +492,28 @@ fn read_ids(version_dir: &Path, manifest: &Manifest, table: &str, id_column: &st
 pub fn read_table<T: Table>(root: &Path) -> Result<Vec<T>> {
     let version_dir = root.join(VERSION_DIR);
     let manifest = Manifest::load(&version_dir.join(MANIFEST_FILE))?;
-    let limits = Limits::default();
     let mut rows = Vec::new();
     for entry in manifest.shards.iter().filter(|s| s.table == T::schema().name) {
-        let path = version_dir.join(&entry.path);
-        let bytes = fsutil::read_limited(&path, limits.max_file_bytes)?;
-        if Sha256Hex::of(&bytes) != entry.sha256 {
-            return Err(Error::format(&path, "bytes do not match the manifest's sha256; run `dataset validate`"));
-        }
-        let opened = OpenedShard::open(bytes.into(), &limits).map_err(|e| Error::format(&path, e))?;
-        if opened.arrow_schema().fields() != T::schema().arrow_schema().fields() {
-            return Err(Error::format(&path, "schema differs from v1; run `dataset validate`"));
-        }
-        for batch in opened.batches(&limits).map_err(|e| Error::format(&path, e))? {
-            let batch = batch.map_err(|e| Error::format(&path, e.to_string()))?;
-            rows.extend(shard::rows_of::<T>(&batch).map_err(|e| Error::format(&path, e))?);
-        }
+        rows.extend(read_shard_rows::<T>(&version_dir, entry)?);
+    }
+    Ok(rows)
+}
+
+fn read_shard_rows<T: Table>(version_dir: &Path, entry: &ShardEntry) -> Result<Vec<T>> {
+    let limits = Limits::default();
+    let path = version_dir.join(&entry.path);
+    let bytes = fsutil::read_limited(&path, limits.max_file_bytes)?;
+    if Sha256Hex::of(&bytes) != entry.sha256 {
+        return Err(Error::format(&path, "bytes do not match the manifest's sha256; run `dataset validate`"));
+    }
+    let opened = OpenedShard::open(bytes.into(), &limits).map_err(|e| Error::format(&path, e))?;
+    if opened.arrow_schema().fields() != T::schema().arrow_schema().fields() {
+        return Err(Error::format(&path, "schema differs from v1; run `dataset validate`"));
+    }
+    let mut rows = Vec::new();
+    for batch in opened.batches(&limits).map_err(|e| Error::format(&path, e))? {
+        let batch = batch.map_err(|e| Error::format(&path, e.to_string()))?;
+        rows.extend(shard::rows_of::<T>(&batch).map_err(|e| Error::format(&path, e))?);
     }
     Ok(rows)
 }

@@ -192,3 +192,116 @@ fn interrupted_commits_roll_forward_or_back() {
 fn batch_shards(batch: &edgebench_dataset::store::WriteBatch) -> Vec<(String, Vec<u8>)> {
     batch.shards().map(|(rel, bytes)| (rel.to_owned(), bytes.to_vec())).collect()
 }
+
+mod rewrite {
+    use super::*;
+    use edgebench_dataset::store::WriteBatch;
+    use edgebench_dataset::manifest::ShardEntry;
+
+    /// A dataset with one run and its three generations; returns the generations' shard entry.
+    fn seeded(dir: &Path) -> (Run, Vec<Generation>, ShardEntry) {
+        let run = fixtures::run("Jetson Orin NX", Backend::Cpu, None, "SmolLM2 135M", 0);
+        let generations: Vec<Generation> = (0..3).map(|i| fixtures::generation(&run, i)).collect();
+        let (mut store, _) = Store::open(dir).unwrap();
+        let mut batch = WriteBatch::default();
+        store.stage(&mut batch, vec![run.clone()]).unwrap();
+        store.stage(&mut batch, generations.clone()).unwrap();
+        let entries = store.commit(batch).unwrap();
+        let shard = entries.into_iter().find(|e| e.table == "generations").unwrap();
+        (run, generations, shard)
+    }
+
+    fn scored(generations: &[Generation]) -> Vec<Generation> {
+        generations
+            .iter()
+            .map(|g| {
+                let mut g = g.clone();
+                g.relevance = Some(0.5 + f64::from(g.prompt_index) / 10.0);
+                g.relevance_model = Some("test scorer".into());
+                g.relevance_model_sha256 = Some(edgebench_dataset::schema::Sha256Hex::of(b"weights"));
+                g
+            })
+            .collect()
+    }
+
+    #[test]
+    fn replaces_the_shard_and_deletes_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, generations, old) = seeded(dir.path());
+        let (mut store, _) = Store::open(dir.path()).unwrap();
+        let new = store.rewrite(&old, scored(&generations)).unwrap();
+        assert_eq!(new.len(), 1);
+        assert_ne!(new[0].path, old.path);
+        assert!(!dir.path().join("v1").join(&old.path).exists(), "the replaced file is deleted");
+        assert!(!store.manifest().contains_path(&old.path));
+        drop(store);
+        let rows = read_table::<Generation>(dir.path()).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert!(rows.iter().all(|g| g.relevance.is_some()));
+        assert_valid(dir.path());
+    }
+
+    #[test]
+    fn refuses_to_add_drop_or_break_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let (run, generations, old) = seeded(dir.path());
+        let (mut store, _) = Store::open(dir.path()).unwrap();
+        let fewer = store.rewrite(&old, generations[..2].to_vec()).unwrap_err().to_string();
+        assert!(fewer.contains("must keep exactly the shard's rows"), "{fewer}");
+        let mut more = generations.clone();
+        more.push(fixtures::generation(&run, 7));
+        assert!(store.rewrite(&old, more).is_err());
+        let mut broken = scored(&generations);
+        broken[1].relevance_model = None;
+        let err = store.rewrite(&old, broken).unwrap_err().to_string();
+        assert!(err.contains("relevance_model"), "{err}");
+        // Nothing changed on disk.
+        drop(store);
+        assert!(dir.path().join("v1").join(&old.path).exists());
+        assert!(read_table::<Generation>(dir.path()).unwrap().iter().all(|g| g.relevance.is_none()));
+        assert_valid(dir.path());
+    }
+
+    /// A rewrite killed after its journal and new shard landed but before the manifest swap is
+    /// finished by the next open; one killed before the new shard was complete is undone.
+    #[test]
+    fn an_interrupted_rewrite_is_finished_or_undone() {
+        for new_landed in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            let (_, generations, old) = seeded(dir.path());
+            // Encode the new version as the rewrite would, and lay the journal down by hand.
+            let (rel, bytes) = {
+                let scratch = tempfile::tempdir().unwrap();
+                let (mut other, _) = Store::open(scratch.path()).unwrap();
+                let mut batch = WriteBatch::default();
+                other.stage(&mut batch, scored(&generations)).unwrap();
+                batch_shards(&batch).remove(0)
+            };
+            let journal = serde_json::json!({
+                "shards": [{"path": rel, "table": "generations", "sha256": edgebench_dataset::schema::Sha256Hex::of(&bytes).to_string(),
+                            "rows": 3, "bytes": bytes.len(), "schema_version": SCHEMA_VERSION}],
+                "removed": [old],
+            });
+            std::fs::write(dir.path().join("v1/.journal-rewrite.json"), journal.to_string()).unwrap();
+            let abs = dir.path().join("v1").join(&rel);
+            std::fs::create_dir_all(abs.parent().unwrap()).unwrap();
+            std::fs::write(&abs, if new_landed { &bytes[..] } else { &bytes[..bytes.len() / 2] }).unwrap();
+
+            let (store, recovery) = Store::open(dir.path()).unwrap();
+            drop(store);
+            let rows = read_table::<Generation>(dir.path()).unwrap();
+            assert_eq!(rows.len(), 3, "never both versions, never neither");
+            if new_landed {
+                assert_eq!(recovery.rolled_forward, vec![rel.clone()]);
+                assert_eq!(recovery.replaced, vec![old.path.clone()]);
+                assert!(rows.iter().all(|g| g.relevance.is_some()));
+                assert!(!dir.path().join("v1").join(&old.path).exists());
+            } else {
+                assert_eq!(recovery.rolled_back, vec![rel.clone()]);
+                assert!(rows.iter().all(|g| g.relevance.is_none()));
+                assert!(!abs.exists());
+            }
+            assert_valid(dir.path());
+        }
+    }
+}
