@@ -250,6 +250,18 @@ fn clean(text: &str) -> String {
     replaced.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Like [`ellipsize`], but a series name's " · back-end · mode" suffix survives: two devices
+/// with long names must still show which back-end each bar is.
+fn ellipsize_keeping_suffix(text: &str, max_cols: usize) -> String {
+    match text.find(" · ") {
+        Some(at) if text_cols(text) > max_cols && text_cols(&text[at..]) + 8 <= max_cols => {
+            let suffix = &text[at..];
+            format!("{}{suffix}", ellipsize(&text[..at], max_cols - text_cols(suffix)))
+        }
+        _ => ellipsize(text, max_cols),
+    }
+}
+
 /// `text` cut to at most `max_cols` columns, ending in "…" when it was cut.
 fn ellipsize(text: &str, max_cols: usize) -> String {
     if text_cols(text) <= max_cols {
@@ -408,7 +420,7 @@ impl Legend {
     fn new<'a>(names: impl Iterator<Item = &'a str>) -> Self {
         let entries: Vec<(String, Swatch)> = names
             .enumerate()
-            .map(|(i, name)| (ellipsize(&clean(name), LEGEND_MAX_COLS), swatch(i)))
+            .map(|(i, name)| (ellipsize_keeping_suffix(&clean(name), LEGEND_MAX_COLS), swatch(i)))
             .collect();
         let longest = entries.iter().map(|(name, _)| text_width(name, LEGEND_PX)).fold(0.0, f64::max);
         let column_width = f64::from(LEGEND_SWATCH + LEGEND_TEXT_GAP) + longest + LEGEND_ENTRY_GAP;

@@ -448,3 +448,17 @@ fn degenerate_inputs_give_an_svg_without_panicking() {
         assert_eq!(size(&svg), (800, 450));
     }
 }
+
+/// Two devices with long names: each legend entry is shortened in the device part, so the
+/// back-end that tells the bars apart stays readable.
+#[test]
+fn long_device_names_keep_their_back_end_in_the_legend() {
+    let device = "Cloud VM, NVIDIA H100 80GB HBM3, 16 vCPU with a much longer description";
+    let names = [format!("{device} · cuda"), format!("{device} · cpu · MAXN")];
+    let svg = bar_chart_svg(&chart(names.iter().map(|n| series(n, vec![value(1.0)])).collect(), &["m"], Scale::Linear));
+    assert_well_formed(&svg);
+    let legend: Vec<String> = texts(&svg).into_iter().filter(|t| t.starts_with("Cloud VM")).collect();
+    assert_eq!(legend.len(), 2, "{legend:?}");
+    assert!(legend[0].ends_with("… · cuda"), "{legend:?}");
+    assert!(legend[1].ends_with("… · cpu · MAXN"), "{legend:?}");
+}
