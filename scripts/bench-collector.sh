@@ -12,7 +12,10 @@
 # 2. The telemetry sampler's effect on TPOT: campaigns with the sampler on and off, interleaved.
 #
 # Environment: MODEL (default SmolLM2-135M Q4_1), THREADS (default: nproc), ROUNDS (5),
-# PROMPTS (10), TOKENS (64). Prints a table of medians and ratios.
+# PROMPTS (10), TOKENS (64). Prints each round's ratios, then each ratio's median over rounds with
+# its distribution-free 95% interval and a verdict against the target (1% for the rates, 0.5% for
+# the sampler): met when the whole interval is inside the target, missed when it is outside,
+# otherwise undecided (a noisy host needs more rounds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${EDGEBENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/edgebench}"
@@ -66,7 +69,7 @@ trap 'rm -rf "$tmp"' EXIT
 # Rounds interleave the collector (sampler on, then off) and llama-bench, so that the shared
 # machine's drift affects both sides alike; the ratios are taken per round, then their median.
 "$python" - "$tmp" "$bench_bin" "$model" "$threads" "$tokens" "$rounds" "$prompts" <<'PY'
-import json, statistics, subprocess, sys
+import json, math, statistics, subprocess, sys
 import pyarrow.dataset as ds
 
 tmp, bench, model, threads, tokens, rounds, prompts = sys.argv[1:]
@@ -99,9 +102,27 @@ for r in range(int(rounds)):
           f"decode {x['decode']:.2f} vs tg {tg:.2f} ({x['decode'] / tg:.4f}); "
           f"TPOT on/off {x['tpot_on'] / x['tpot_off']:.4f}", flush=True)
 
-m = lambda f: statistics.median(f(x) for x in results)
+def median_interval(values):
+    # The distribution-free 95% interval of a median (the report's method, report/src/stats.rs):
+    # [x(k), x(n-k+1)] with k the largest index whose two binomial tails stay within 2.5% each.
+    xs, n = sorted(values), len(values)
+    tail = lambda k: sum(math.comb(n, i) for i in range(k)) / 2 ** n
+    k = max((k for k in range(1, n // 2 + 1) if tail(k) <= 0.025), default=None)
+    return statistics.median(xs), (xs[k - 1], xs[n - k]) if k else None
+
+def verdict(name, values, target):
+    median, interval = median_interval(values)
+    if interval is None:
+        print(f"{name}  median ratio {median:.4f}  (too few rounds for an interval: 6 at least)")
+        return
+    lo, hi = interval
+    inside = 1 - target <= lo and hi <= 1 + target
+    outside = hi < 1 - target or lo > 1 + target
+    word = "target met" if inside else "target missed" if outside else "undecided: interval wider than the target"
+    print(f"{name}  median ratio {median:.4f}  95% CI [{lo:.4f}, {hi:.4f}]  target ±{target:.1%}: {word}")
+
 print(f"\nmodel {model}, {threads} threads, {rounds} rounds of {prompts} prompts x {tokens} tokens")
-print(f"prefill tokens/s: collector / llama-bench pp{depth}          median ratio {m(lambda x: x['prefill'] / x['pp']):.4f}")
-print(f"decode tokens/s:  collector / llama-bench tg{tokens} @ depth {depth}  median ratio {m(lambda x: x['decode'] / x['tg']):.4f}")
-print(f"TPOT: sampler on / sampler off                        median ratio {m(lambda x: x['tpot_on'] / x['tpot_off']):.4f}")
+verdict(f"prefill tokens/s: collector / llama-bench pp{depth}           ", [x['prefill'] / x['pp'] for x in results], 0.01)
+verdict(f"decode tokens/s:  collector / llama-bench tg{tokens} @ depth {depth}   ", [x['decode'] / x['tg'] for x in results], 0.01)
+verdict("TPOT: sampler on / sampler off                         ", [x['tpot_on'] / x['tpot_off'] for x in results], 0.005)
 PY
