@@ -35,11 +35,8 @@ import base64, hashlib, io, os, re, shutil, sys, tempfile, zipfile
 models, smol, gemma_meta, *parts, minilm = sys.argv[1:]
 
 def sha256_file(path):
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 def install(target, expected, write):
     if os.path.exists(target) and sha256_file(target) == expected:
