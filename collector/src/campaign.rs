@@ -63,6 +63,24 @@ pub struct RunOutcome {
     pub status: String,
     pub reason: Option<String>,
     pub generations: usize,
+    pub harness: HarnessCost,
+}
+
+/// What the harness itself cost in one run, measured beside the run so that a benchmark can
+/// check the collector's overhead without comparing two processes on a drifting host. Not stored
+/// in the dataset: it describes the collector, not the device; `collect run --json` prints it.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct HarnessCost {
+    /// Share of the decode phases (first token sampled → last token sampled, over the run's
+    /// generations) spent outside llama.cpp's decode calls: batch building, the greedy argmax and
+    /// the end check, on the same tokens. Null when no generation decoded a second token.
+    pub decode_outside_llama_share: Option<f64>,
+    /// CPU time the parent process used while the worker ran (telemetry sampler, event and log
+    /// readers, progress bar), in ms: on a host whose cores the model's threads fill, the most
+    /// time the harness can take from them.
+    pub parent_cpu_ms: Option<f64>,
+    /// The worker's wall-clock lifetime, spawn → exit, in ms.
+    pub worker_wall_ms: f64,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -236,7 +254,7 @@ pub fn run(c: &Campaign, host: &HostFingerprint, progress: &dyn Progress) -> Res
                 continue;
             }
             progress.run_started(&run.model_name, repetition);
-            let (run, generations) = execute(c, model, run, progress)?;
+            let (run, generations, harness) = execute(c, model, run, progress)?;
             let outcome = RunOutcome {
                 model: run.model_name.clone(),
                 repetition,
@@ -244,6 +262,7 @@ pub fn run(c: &Campaign, host: &HostFingerprint, progress: &dyn Progress) -> Res
                 status: run.status.to_string(),
                 reason: run.failure_reason.as_ref().map(|r| r.0.clone()),
                 generations: generations.len(),
+                harness,
             };
             let mut batch = WriteBatch::default();
             store.stage(&mut batch, vec![run]).map_err(|e| e.to_string())?;
@@ -336,7 +355,7 @@ fn oom_kills() -> Option<u64> {
     events.lines().find_map(|l| l.strip_prefix("oom_kill ")).and_then(|v| v.trim().parse().ok())
 }
 
-fn execute(c: &Campaign, model: &ModelFile, mut run: Run, progress: &dyn Progress) -> Result<(Run, Vec<Generation>), String> {
+fn execute(c: &Campaign, model: &ModelFile, mut run: Run, progress: &dyn Progress) -> Result<(Run, Vec<Generation>, HarnessCost), String> {
     let clock = Clock::now();
     let state_start = device_state::read_state(&Default::default());
     let job = Job {
@@ -353,6 +372,7 @@ fn execute(c: &Campaign, model: &ModelFile, mut run: Run, progress: &dyn Progres
     let oom_before = oom_kills();
     run.started_at = UtcMicros::now();
     let spawned_ns = monotonic_ns();
+    let parent_cpu_start = own_cpu_ms();
     let mut child = Command::new(&c.worker_exe)
         .arg("worker")
         .stdin(Stdio::piped())
@@ -424,6 +444,7 @@ fn execute(c: &Campaign, model: &ModelFile, mut run: Run, progress: &dyn Progres
     let (status, kernel_peak_rss) = wait_with_rusage(&mut child)?;
     let _ = reader.join();
     let ended_ns = monotonic_ns();
+    let parent_cpu_ms = own_cpu_ms().zip(parent_cpu_start).map(|(end, start)| end - start);
     run.finished_at = UtcMicros::now();
     let series = sampler.map(|s| s.stop());
     let worker_log = stderr.join().unwrap_or_default();
@@ -552,7 +573,7 @@ fn execute(c: &Campaign, model: &ModelFile, mut run: Run, progress: &dyn Progres
     let mut done = std::collections::HashSet::new();
     for event in &events {
         match event {
-            Event::Generation { index, t_start_ns, t_end_ns, prompt_tokens, output_tokens, prefill_ms, ttft_ms, generation_ms, stop_reason, output_text } => {
+            Event::Generation { index, t_start_ns, t_end_ns, prompt_tokens, output_tokens, prefill_ms, ttft_ms, generation_ms, stop_reason, output_text, .. } => {
                 done.insert(*index);
                 let window = series.as_ref().map(|s| s.window(*t_start_ns, *t_end_ns));
                 let n = *output_tokens;
@@ -603,7 +624,31 @@ fn execute(c: &Campaign, model: &ModelFile, mut run: Run, progress: &dyn Progres
         let reason = run.failure_reason.as_ref().map(|r| r.0.clone()).unwrap_or_else(|| "the worker stopped during this prompt".into());
         generations.push(failed_generation(&run, c, index, reason, clock.at(t_ns)));
     }
-    Ok((run, generations))
+    let (outside, phase) = events.iter().fold((0.0, 0.0), |(outside, phase), e| match e {
+        Event::Generation { output_tokens, ttft_ms, generation_ms, decode_calls_ms, .. } if *output_tokens >= 2 => {
+            let span = generation_ms - ttft_ms;
+            (outside + (span - decode_calls_ms).max(0.0), phase + span)
+        }
+        _ => (outside, phase),
+    });
+    let harness = HarnessCost {
+        decode_outside_llama_share: (phase > 0.0).then(|| outside / phase),
+        parent_cpu_ms,
+        worker_wall_ms: ended_ns.saturating_sub(spawned_ns) as f64 / 1e6,
+    };
+    Ok((run, generations, harness))
+}
+
+/// CPU time (user + system) this process has used so far, all threads, in ms.
+fn own_cpu_ms() -> Option<f64> {
+    // SAFETY: rusage is plain data that getrusage fills.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid pointer to a rusage.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return None;
+    }
+    let ms = |t: libc::timeval| t.tv_sec as f64 * 1000.0 + t.tv_usec as f64 / 1000.0;
+    Some(ms(usage.ru_utime) + ms(usage.ru_stime))
 }
 
 /// Waits for the worker and returns its exit status and the kernel's peak RSS of it (`ru_maxrss`).

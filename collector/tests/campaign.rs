@@ -53,6 +53,15 @@ fn quick_campaign_on_real_models_writes_valid_complete_rows() {
     let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(summary["runs_planned"], 4);
     assert_valid(out.path());
+    // The harness's own cost, for the benchmark: a share of each run's decode phases, the parent's
+    // CPU time and the worker's lifetime (values are the benchmark's business, not a test's).
+    for outcome in summary["runs"].as_array().unwrap() {
+        let harness = &outcome["harness"];
+        let share = harness["decode_outside_llama_share"].as_f64().expect("every generation decoded past its first token");
+        assert!((0.0..1.0).contains(&share), "{harness}");
+        assert!(harness["parent_cpu_ms"].as_f64().unwrap() >= 0.0, "{harness}");
+        assert!(harness["worker_wall_ms"].as_f64().unwrap() > 0.0, "{harness}");
+    }
 
     let runs = read_table::<Run>(out.path()).unwrap();
     let generations = read_table::<Generation>(out.path()).unwrap();
