@@ -19,9 +19,17 @@
 #      with every core busy with the model's threads, the most time the harness can take from it.
 #    On a shared host the cross-process ratios of 1 and 2 can stay undecided for many rounds (a
 #    2-vCPU VM drifts by 30% between seconds); these two are decided in a few rounds.
+# 4. What is left of the decode comparison, llama.cpp in the collector against llama.cpp in
+#    llama-bench, in tight pairs: one worker process (`collect worker`, one prompt, no parent)
+#    and one llama-bench repetition with the same number of decode calls from the same depth,
+#    in random order, PAIRS times (~1.5 s a pair). The worker's rate is taken over its decode
+#    calls alone, llama-bench's `tg` times exactly those, so the pair compares the two builds of
+#    the same code. Pairs a second apart share the host's state far better than rounds a minute
+#    apart; on the 2-vCPU VM the pair ratios still spread ±6% (memory bandwidth shared with other
+#    tenants), so ~1000 pairs are needed to decide ±1%.
 #
 # Environment: MODEL (default SmolLM2-135M Q4_1), THREADS (default: nproc), ROUNDS (5),
-# PROMPTS (10), TOKENS (64). Prints each round's ratios, then each ratio's median over rounds with
+# PROMPTS (10), TOKENS (64), PAIRS (100; 0 skips part 4). Prints each round's ratios, then each ratio's median over rounds with
 # its distribution-free 95% interval and a verdict against the target (1% for the rates, 0.5% for
 # the sampler): met when the whole interval is inside the target, missed when it is outside,
 # otherwise undecided (a noisy host needs more rounds).
@@ -33,6 +41,7 @@ threads="${THREADS:-$(nproc)}"
 rounds="${ROUNDS:-5}"
 prompts="${PROMPTS:-10}"
 tokens="${TOKENS:-64}"
+pairs="${PAIRS:-100}"
 EDGEBENCH_CACHE="$cache" bash scripts/fetch-models.sh
 model="${MODEL:-$cache/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
 
@@ -77,11 +86,11 @@ trap 'rm -rf "$tmp"' EXIT
 
 # Rounds interleave the collector (sampler on, then off) and llama-bench, so that the shared
 # machine's drift affects both sides alike; the ratios are taken per round, then their median.
-"$python" - "$tmp" "$bench_bin" "$model" "$threads" "$tokens" "$rounds" "$prompts" <<'PY'
-import json, math, statistics, subprocess, sys
+"$python" - "$tmp" "$bench_bin" "$model" "$threads" "$tokens" "$rounds" "$prompts" "$pairs" <<'PY'
+import json, math, random, statistics, subprocess, sys
 import pyarrow.dataset as ds
 
-tmp, bench, model, threads, tokens, rounds, prompts = sys.argv[1:]
+tmp, bench, model, threads, tokens, rounds, prompts, pairs = sys.argv[1:]
 def collect(out, *extra):
     summary = subprocess.run(["target/release/collect", "run", "--model", model, "--device-label", "bench host",
                               "--reps", "1", "--n-prompts", prompts, "--max-tokens", tokens, "--threads", threads,
@@ -150,6 +159,33 @@ verdict(f"decode tokens/s:  collector / llama-bench tg{tokens} @ depth {depth}  
 verdict("TPOT: sampler on / sampler off                         ", [x['tpot_on'] / x['tpot_off'] for x in results], 0.005)
 # The decode ratio without the harness's share: what is left is llama.cpp against llama.cpp.
 verdict(f"decode calls alone: collector / llama-bench tg{tokens}      ", [x['decode'] / (1 - x['outside']) / x['tg'] for x in results], 0.01)
+
+if int(pairs) > 0:
+    # The worker's job, as `collect run` builds it (worker.rs `Job`): the first builtin prompt
+    # with the CoT trigger, the campaign's defaults for the rest.
+    question = json.loads(open("collector/prompts/builtin.jsonl").readline())["question"]
+    job = json.dumps(dict(model_path=model, backend="cpu", n_gpu_layers=0, n_threads=int(threads), n_ctx=4096,
+                          n_batch=512, seed=42, max_output_tokens=int(tokens),
+                          prompts=[dict(index=0, text=question + "\nLet's think step by step.")]))
+    def worker():
+        out = subprocess.run(["target/release/collect", "worker"], input=job, capture_output=True, text=True, check=True).stdout
+        g = next(e for e in map(json.loads, out.splitlines()) if e["event"] == "generation")
+        return g["prompt_tokens"], g["output_tokens"] - 1, (g["output_tokens"] - 1) * 1000 / g["decode_calls_ms"]
+    depth, calls, _ = worker()
+    def bench_tg():
+        out = subprocess.run([bench, "-m", model, "-t", threads, "-p", "0", "-n", str(calls), "-d", str(depth), "-r", "1",
+                              "-o", "json"], check=True, capture_output=True, text=True).stdout
+        return json.loads(out)[0]["samples_ts"][0]
+    ratios = []
+    for i in range(int(pairs)):
+        if random.random() < 0.5:
+            w = worker()[2]; b = bench_tg()
+        else:
+            b = bench_tg(); w = worker()[2]
+        ratios.append(w / b)
+        if (i + 1) % 50 == 0:
+            print(f"pair {i + 1}: median ratio so far {statistics.median(ratios):.4f}", flush=True)
+    verdict(f"decode calls, {pairs} tight pairs: worker / llama-bench tg{calls} @ depth {depth}", ratios, 0.01)
 print("\nin-process checks (same tokens, same interval: immune to the host's drift)")
 verdict_share("decode: share of the decode phase outside llama_decode  ", [x['outside'] for x in results], 0.01)
 verdict_share("sampler: parent CPU time / worker wall time             ", [x['parent'] for x in results], 0.005)
