@@ -138,7 +138,9 @@ struct RunArgs {
     /// Time limit for one run (load + every prompt), in seconds.
     #[arg(long, default_value_t = 7200)]
     run_timeout: u64,
-    /// Print a JSON summary on stdout.
+    /// Print a JSON summary on stdout: each run's status and reason, and what the harness itself
+    /// cost in it (`harness`: share of the decode phase outside llama.cpp's decode calls, the
+    /// parent's CPU time, the worker's lifetime).
     #[arg(long)]
     json: bool,
 }
