@@ -19,22 +19,24 @@
 #      with every core busy with the model's threads, the most time the harness can take from it.
 #    On a shared host the cross-process ratios of 1 and 2 can stay undecided for many rounds (a
 #    2-vCPU VM drifts by 30% between seconds); these two are decided in a few rounds.
-# 4. What is left of the decode comparison, llama.cpp in the collector against llama.cpp in
-#    llama-bench, in tight pairs: one worker process (`collect worker`, one prompt, no parent)
-#    and one llama-bench repetition with the same number of decode calls from the same depth,
-#    in random order, PAIRS times (~2 s a pair); prefill is paired the same way. The worker's
-#    decode rate is taken over its decode calls alone, llama-bench's `tg` times exactly those, so
-#    the pair compares the two builds of the same code. The collector's own decode rate against
-#    llama-bench is then composed from the three measured factors (pairs, share outside the
-#    calls, parent CPU bound). Pairs a second apart share the host's state far better than rounds a minute
-#    apart; on the 2-vCPU VM the pair ratios still spread ±6% (memory bandwidth shared with other
-#    tenants), so ~1000 pairs are needed to decide ±1%.
+# 4. What is left, llama.cpp in the collector against llama.cpp in llama-bench, in tight pairs:
+#    one worker process (`collect worker`: no parent, one prompt run twice, the second used) and
+#    one llama-bench process with the same prompt length and the same number of decode calls
+#    from the same depth, in random order, PAIRS times (~2.4 s a pair). The worker's decode rate
+#    is taken over its decode calls alone, which is exactly what llama-bench's `tg` times, so a
+#    pair compares two builds of the same code. Pairs a second apart share the host's state far
+#    better than rounds a minute apart; on the 2-vCPU VM their ratios still spread ±6% (memory
+#    bandwidth shared with other tenants), and `ROUNDS=6 PAIRS=800` (~35 min) decided every
+#    target there.
+# 5. The collector's own rates against llama-bench, composed of the measured factors (pairs,
+#    share outside the decode calls, parent CPU bound), with an interval from the factors' ends.
 #
 # Environment: MODEL (default SmolLM2-135M Q4_1), THREADS (default: nproc), ROUNDS (5),
-# PROMPTS (10), TOKENS (64), PAIRS (100; 0 skips part 4). Prints each round's ratios, then each ratio's median over rounds with
-# its distribution-free 95% interval and a verdict against the target (1% for the rates, 0.5% for
-# the sampler): met when the whole interval is inside the target, missed when it is outside,
-# otherwise undecided (a noisy host needs more rounds).
+# PROMPTS (10), TOKENS (64), PAIRS (100; 0 skips parts 4 and 5). Prints each round's ratios,
+# then each ratio's median over rounds (or pairs) with its distribution-free 95% interval and a
+# verdict against its target (1% for the rates, 0.5% for the sampler): met when the whole
+# interval is inside the target, missed when it is outside, otherwise undecided (a noisy host
+# needs more rounds or pairs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${EDGEBENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/edgebench}"
@@ -134,26 +136,19 @@ def median_interval(values):
     k = max((k for k in range(1, n // 2 + 1) if tail(k) <= 0.025), default=None)
     return statistics.median(xs), (xs[k - 1], xs[n - k]) if k else None
 
-def verdict(name, values, target):
+def verdict(name, values, target, share=False):
+    # A ratio must lie within 1 ± target; a cost share (share=True) below target. Met when the
+    # whole interval does, missed when none of it does, otherwise undecided.
     median, interval = median_interval(values)
+    show = (lambda v: f"{v:.4%}") if share else (lambda v: f"{v:.4f}")
     if interval is None:
-        print(f"{name}  median ratio {median:.4f}  (too few rounds for an interval: 6 at least)")
+        print(f"{name}  median {show(median)}  (too few samples for an interval: 6 at least)")
         return
     lo, hi = interval
-    inside = 1 - target <= lo and hi <= 1 + target
-    outside = hi < 1 - target or lo > 1 + target
-    word = "target met" if inside else "target missed" if outside else "undecided: interval wider than the target"
-    print(f"{name}  median ratio {median:.4f}  95% CI [{lo:.4f}, {hi:.4f}]  target ±{target:.1%}: {word}")
-
-def verdict_share(name, values, target):
-    # A cost share, one-sided: met when the whole interval is below the target.
-    median, interval = median_interval(values)
-    if interval is None:
-        print(f"{name}  median {median:.4%}  (too few rounds for an interval: 6 at least)")
-        return
-    lo, hi = interval
-    word = "target met" if hi < target else "target missed" if lo > target else "undecided: interval straddles the target"
-    print(f"{name}  median {median:.4%}  95% CI [{lo:.4%}, {hi:.4%}]  target < {target:.1%}: {word}")
+    low, high = (0.0, target) if share else (1 - target, 1 + target)
+    word = "target met" if low <= lo and hi <= high else "target missed" if hi < low or lo > high else "undecided: interval wider than the target"
+    goal = f"< {target:.1%}" if share else f"±{target:.1%}"
+    print(f"{name}  median {show(median)}  95% CI [{show(lo)}, {show(hi)}]  target {goal}: {word}")
 
 print(f"\nmodel {model}, {threads} threads, {rounds} rounds of {prompts} prompts x {tokens} tokens")
 verdict(f"prefill tokens/s: collector / llama-bench pp{depth}           ", [x['prefill'] / x['pp'] for x in results], 0.01)
@@ -201,19 +196,25 @@ if int(pairs) > 0:
     verdict(f"prefill: worker / llama-bench pp{depth}                     ", pp_ratios, 0.01)
     verdict(f"decode calls: worker / llama-bench tg{calls} @ depth {depth}    ", tg_ratios, 0.01)
 print("\nin-process checks (same tokens, same interval: immune to the host's drift)")
-verdict_share("decode: share of the decode phase outside llama_decode  ", [x['outside'] for x in results], 0.01)
+verdict("decode: share of the decode phase outside llama_decode  ", [x['outside'] for x in results], 0.01, share=True)
 # With the model's threads on every core, the parent can take from them at most the CPU time it
 # uses: a bound on the sampler's effect on TPOT, decided where the on/off ratio above is not.
-verdict_share("sampler: parent CPU time / worker wall time (bound)     ", [x['parent'] for x in results], 0.005)
+verdict("sampler: parent CPU time / worker wall time (bound)     ", [x['parent'] for x in results], 0.005, share=True)
 
-# The collector's decode rate against llama-bench, composed of the three measured factors:
-# rate = decode-call rate alone (tight pairs) x (1 - share outside the calls) x (1 - at most the
-# parent's CPU share). The interval combines the factors' interval ends.
-outside = median_interval([x['outside'] for x in results])
-parent = median_interval([x['parent'] for x in results])
-if pair_results.get("tg") and pair_results["tg"][1] and outside[1] and parent[1]:
-    (tg_lo, tg_hi), (out_lo, out_hi), (_, par_hi) = pair_results["tg"][1], outside[1], parent[1]
-    lo, hi = tg_lo * (1 - out_hi) * (1 - par_hi), tg_hi * (1 - out_lo)
+# The collector's rates against llama-bench, composed of the measured factors: prefill = the
+# worker's prefill (tight pairs) x (1 - at most the parent's CPU share); decode = decode-call rate
+# alone (tight pairs) x (1 - share outside the calls) x (1 - at most the parent's CPU share).
+# Each interval combines the factors' interval ends.
+outside = median_interval([x['outside'] for x in results])[1]
+parent = median_interval([x['parent'] for x in results])[1]
+def composed(name, pair, outside):
+    if not (pair and pair[1] and outside and parent):
+        return
+    lo = pair[1][0] * (1 - outside[1]) * (1 - parent[1])
+    hi = pair[1][1] * (1 - outside[0])
     word = "target met" if 0.99 <= lo and hi <= 1.01 else "target missed" if hi < 0.99 or lo > 1.01 else "undecided"
-    print(f"decode, collector / llama-bench, composed                 interval [{lo:.4f}, {hi:.4f}]  target ±1.0%: {word}")
+    print(f"{name}  interval [{lo:.4f}, {hi:.4f}]  target ±1.0%: {word}")
+print("\ncomposed (tight pairs x in-process factors)")
+composed("prefill, collector / llama-bench                        ", pair_results.get("pp"), (0.0, 0.0))
+composed("decode, collector / llama-bench                         ", pair_results.get("tg"), outside)
 PY
