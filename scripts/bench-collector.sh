@@ -174,12 +174,13 @@ if int(pairs) > 0:
         return dict(depth=g["prompt_tokens"], calls=g["output_tokens"] - 1,
                     pp=g["prompt_tokens"] * 1000 / g["prefill_ms"], tg=(g["output_tokens"] - 1) * 1000 / g["decode_calls_ms"])
     first = worker()
-    depth, calls = first["depth"], first["calls"]
+    pair_depth, pair_calls = first["depth"], first["calls"]
     def llama_bench_once():
-        # The same two measurements: pp<depth>, and tg<calls> after a prompt of <depth> tokens.
+        # The same two measurements: pp<pair_depth>, and tg<pair_calls> after as many tokens.
         run = lambda *a: json.loads(subprocess.run([bench, "-m", model, "-t", threads, "-r", "1", "-o", "json", *a],
                                                    check=True, capture_output=True, text=True).stdout)[0]["samples_ts"][0]
-        return dict(pp=run("-p", str(depth), "-n", "0"), tg=run("-p", "0", "-n", str(calls), "-d", str(depth)))
+        return dict(pp=run("-p", str(pair_depth), "-n", "0"),
+                    tg=run("-p", "0", "-n", str(pair_calls), "-d", str(pair_depth)))
     pp_ratios, tg_ratios = [], []
     for i in range(int(pairs)):
         if random.random() < 0.5:
@@ -193,8 +194,8 @@ if int(pairs) > 0:
                   f"decode calls {statistics.median(tg_ratios):.4f}", flush=True)
     pair_results = dict(pp=median_interval(pp_ratios), tg=median_interval(tg_ratios))
     print(f"\ntight pairs ({pairs}, one worker process against one llama-bench process, random order)")
-    verdict(f"prefill: worker / llama-bench pp{depth}                     ", pp_ratios, 0.01)
-    verdict(f"decode calls: worker / llama-bench tg{calls} @ depth {depth}    ", tg_ratios, 0.01)
+    verdict(f"prefill: worker / llama-bench pp{pair_depth}                     ", pp_ratios, 0.01)
+    verdict(f"decode calls: worker / llama-bench tg{pair_calls} @ depth {pair_depth}    ", tg_ratios, 0.01)
 print("\nin-process checks (same tokens, same interval: immune to the host's drift)")
 verdict("decode: share of the decode phase outside llama_decode  ", [x['outside'] for x in results], 0.01, share=True)
 # With the model's threads on every core, the parent can take from them at most the CPU time it
@@ -207,11 +208,11 @@ verdict("sampler: parent CPU time / worker wall time (bound)     ", [x['parent']
 # Each interval combines the factors' interval ends.
 outside = median_interval([x['outside'] for x in results])[1]
 parent = median_interval([x['parent'] for x in results])[1]
-def composed(name, pair, outside):
-    if not (pair and pair[1] and outside and parent):
+def composed(name, pair, outside_share):
+    if not (pair and pair[1] and outside_share and parent):
         return
-    lo = pair[1][0] * (1 - outside[1]) * (1 - parent[1])
-    hi = pair[1][1] * (1 - outside[0])
+    lo = pair[1][0] * (1 - outside_share[1]) * (1 - parent[1])
+    hi = pair[1][1] * (1 - outside_share[0])
     word = "target met" if 0.99 <= lo and hi <= 1.01 else "target missed" if hi < 0.99 or lo > 1.01 else "undecided"
     print(f"{name}  interval [{lo:.4f}, {hi:.4f}]  target ±1.0%: {word}")
 print("\ncomposed (tight pairs x in-process factors)")
