@@ -198,7 +198,96 @@ pub fn kernel(device: &str, model: &str, name: &str, class: OpClass, calls: u64,
         issued_warps_per_cycle: None,
         dram_throughput_pct: None,
         captured_at: BASE_TIME,
+        phase: None,
+        op_name: None,
+        weight_type: None,
+        shape_signature: None,
+        token_columns: None,
+        timing_source: Some(TimingSource::DeviceActivity),
+        phase_wall_ns: None,
+        phase_tokens: None,
+        unprofiled_phase_wall_ns: None,
+        active_warps_per_cycle: None,
+        run_config_json: None,
     };
+    k.kernel_id = k.compute_id();
+    k
+}
+
+/// One op signature of a ggml op profile, for [`ggml_op_capture`].
+#[derive(Debug, Clone, Copy)]
+pub struct OpTiming<'a> {
+    /// `ggml_op_desc` of the op (`MUL_MAT`, `ADD`, `SILU`...).
+    pub op: &'a str,
+    pub class: OpClass,
+    pub weight_type: Option<&'a str>,
+    /// Token columns of a matrix product: 1 runs as GEMV, more as GEMM.
+    pub token_columns: Option<u64>,
+    pub calls: u64,
+    pub avg_ns: f64,
+}
+
+/// The rows of one capture of the collector's ggml op profile: one phase of one profiled
+/// process on the CPU back-end, timed on the host with a synchronisation after every node. The
+/// capture columns every row shares are consistent with `coverage` (Σ `total_ns` /
+/// `phase_wall_ns`) and `overhead` (`phase_wall_ns` / `unprofiled_phase_wall_ns`); `capture`
+/// tells captures of the same device, model and phase apart.
+pub fn ggml_op_capture(device: &str, model: &str, phase: Phase, capture: u32, ops: &[OpTiming<'_>], coverage: f64, overhead: f64) -> Vec<Kernel> {
+    let timed_ns: f64 = ops.iter().map(|o| o.avg_ns * o.calls as f64).sum();
+    let phase_wall_ns = timed_ns / coverage;
+    let phase_tokens = match phase {
+        Phase::Prefill => 40,
+        Phase::Decode => 99,
+    };
+    ops.iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let mut k = kernel(device, model, o.op, o.class, o.calls, o.avg_ns);
+            let columns = o.token_columns.unwrap_or(1);
+            let rows = 256 * (i as u64 + 1);
+            let shape = format!("src0[576,{rows}] src1[576,{columns}] -> [{rows},{columns}]");
+            k.capture_id = digest(&format!("ggml op capture {device} {model} {phase} {capture}"));
+            k.backend = Backend::Cpu;
+            k.tool = ProfileTool::GgmlOp;
+            k.tool_version = None;
+            k.kernel_name = Text(format!("{} {} {shape}", o.op, o.weight_type.unwrap_or("f32")));
+            k.kernel_base_name = o.op.into();
+            k.op_name = Some(o.op.into());
+            k.weight_type = o.weight_type.map(Into::into);
+            k.shape_signature = Some(shape);
+            k.token_columns = o.token_columns;
+            k.phase = Some(phase);
+            k.timing_source = Some(TimingSource::HostSynchronised);
+            k.phase_wall_ns = Some(phase_wall_ns);
+            k.phase_tokens = Some(phase_tokens);
+            k.unprofiled_phase_wall_ns = Some(phase_wall_ns / overhead);
+            k.kernel_id = k.compute_id();
+            k
+        })
+        .collect()
+}
+
+/// The metrics Nsight Compute gives a kernel row: occupancy (%) and warps per scheduler.
+#[derive(Debug, Clone, Copy)]
+pub struct NcuMetrics {
+    pub theoretical_occupancy_pct: f64,
+    pub achieved_occupancy_pct: f64,
+    pub active_warps_per_cycle: f64,
+    pub eligible_warps_per_cycle: f64,
+    pub issued_warps_per_cycle: f64,
+}
+
+/// A kernel row of an Nsight Compute capture (kernel replay) with its metrics.
+pub fn ncu_kernel(device: &str, model: &str, name: &str, class: OpClass, calls: u64, avg_ns: f64, metrics: NcuMetrics) -> Kernel {
+    let mut k = kernel(device, model, name, class, calls, avg_ns);
+    k.capture_id = digest(&format!("ncu capture {device} {model}"));
+    k.tool = ProfileTool::Ncu;
+    k.timing_source = Some(TimingSource::NcuReplay);
+    k.theoretical_occupancy_pct = Some(metrics.theoretical_occupancy_pct);
+    k.achieved_occupancy_pct = Some(metrics.achieved_occupancy_pct);
+    k.active_warps_per_cycle = Some(metrics.active_warps_per_cycle);
+    k.eligible_warps_per_cycle = Some(metrics.eligible_warps_per_cycle);
+    k.issued_warps_per_cycle = Some(metrics.issued_warps_per_cycle);
     k.kernel_id = k.compute_id();
     k
 }
@@ -258,4 +347,15 @@ pub fn published(device: &str, model: Option<&str>, metric: &str, value: f64, un
     };
     p.published_id = p.compute_id();
     p
+}
+
+/// Shard bytes as the writer of an older schema `version` wrote them: that version's columns only
+/// (the columns added later must be null in `rows`), `version` in every row and in the
+/// footer. For tests that old shards stay valid and readable; the store itself only writes
+/// [`SCHEMA_VERSION`].
+pub fn encode_at_version<T: Table>(rows: &mut [T], version: &str) -> Result<Vec<u8>, String> {
+    for row in rows.iter_mut() {
+        row.set_schema_version(version);
+    }
+    crate::shard::encode_at(rows, version)
 }

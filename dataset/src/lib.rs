@@ -12,9 +12,12 @@
 //! - [`ids`]: row ids are hashes of identifying fields; partition directories are slugs.
 //! - [`shard`]: deterministic Parquet encoding (zstd, provenance in the footer) and defensive
 //!   decoding under [`shard::Limits`].
-//! - [`store`] and [`manifest`]: the on-disk layout, atomic writes, crash recovery.
+//! - [`store`] and [`manifest`]: the on-disk layout, atomic writes, crash recovery; [`read`]:
+//!   reading tables, whole or a few columns at a time, from shards of every schema version.
 //! - [`validate`]: every check a contribution must pass, one line per problem.
 //! - [`listing`]: what the dataset holds (`dataset ls`).
+//! - [`kernel_class`]: the ordered rule table that classifies GPU kernel names and ggml ops
+//!   (`kernels.op_class`), as data the data dictionary prints.
 //! - [`published_source`]: the hand-curated JSON Lines source of the `published` table and its
 //!   import (`dataset import-published`).
 //!
@@ -26,9 +29,11 @@ mod error;
 pub mod fixtures;
 pub mod fsutil;
 pub mod ids;
+pub mod kernel_class;
 pub mod listing;
 pub mod manifest;
 pub mod published_source;
+pub mod read;
 pub mod schema;
 pub mod shard;
 pub mod store;

@@ -30,7 +30,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check every shard against schema v1, the manifest, provenance and plausibility rules.
+    /// Check every shard against schema v1 (at the version its footer names), the manifest,
+    /// provenance and plausibility rules.
     ///
     /// Prints one line per problem: file, row (0-based), column, what is wrong and how to fix it.
     /// Exit status: 0 when the dataset is valid, 1 when problems were found, 2 on usage errors
@@ -68,7 +69,8 @@ enum Command {
     },
     /// Finish interrupted writes: complete or undo interrupted commits, delete temporary files,
     /// and list complete but unlisted shards in the manifest (after checking that each file's
-    /// hash matches its name and its schema is v1; for example after a merge lost manifest lines).
+    /// hash matches its name and its columns are those of a known v1 version; for example after a
+    /// merge lost manifest lines).
     Repair {
         /// Dataset directory (the one holding v1/).
         #[arg(default_value = "dataset")]

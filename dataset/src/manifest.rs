@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::schema::Sha256Hex;
-use crate::schema::v1::SCHEMA_VERSION;
+use crate::schema::v1::{SCHEMA_VERSION, VERSIONS, version_rank};
 
 pub const MANIFEST_FILE: &str = "MANIFEST.json";
 pub const MANIFEST_FORMAT: &str = "edgebench-manifest/1";
@@ -22,7 +22,9 @@ pub const MAX_MANIFEST_BYTES: u64 = 64 << 20;
 pub struct Manifest {
     /// Always `edgebench-manifest/1`.
     pub format: String,
-    /// Schema version of the directory the manifest lists.
+    /// The newest schema version among the shards listed (or, in a manifest listing none, the
+    /// version it was created under): a reader that knows it can read every shard. Each shard's own
+    /// version is in its entry.
     pub schema_version: String,
     pub shards: Vec<ShardEntry>,
 }
@@ -37,6 +39,7 @@ pub struct ShardEntry {
     pub sha256: Sha256Hex,
     pub rows: u64,
     pub bytes: u64,
+    /// The shard's schema version, as its footer names it.
     pub schema_version: String,
 }
 
@@ -74,6 +77,18 @@ impl Manifest {
     /// Writes atomically: a crash leaves either the old or the new manifest, never a mix.
     pub fn save(&self, path: &Path) -> Result<()> {
         fsutil::write_atomic(path, self.to_canonical_json().as_bytes())
+    }
+
+    /// Raises `schema_version` to the newest known version of the listed shards, so that it keeps
+    /// its promise after shards were added. Never lowers it; unknown versions are left for the
+    /// validator to report.
+    pub fn raise_version(&mut self) {
+        let newest = self.shards.iter().filter_map(|e| version_rank(&e.schema_version)).max();
+        if let (Some(newest), Some(own)) = (newest, version_rank(&self.schema_version))
+            && newest > own
+        {
+            self.schema_version = VERSIONS[newest].version.to_owned();
+        }
     }
 
     pub fn contains_path(&self, path: &str) -> bool {

@@ -5,11 +5,19 @@
 //! defensive: every size the file declares is checked against [`Limits`] before anything is
 //! allocated for it, so a truncated, hostile or huge file is refused with a message instead of
 //! exhausting memory.
+//!
+//! Versions: the encoder writes the current schema version ([`SCHEMA_VERSION`]) with all its
+//! columns and names it in the footer. A shard written under an older minor version holds only
+//! that version's columns; [`OpenedShard::version`] checks that the footer names a known version
+//! and that the columns are exactly that version's, and [`complete_batch`] adds the columns the
+//! version lacks, as nulls, to each decoded batch, so that rows of every version decode into the
+//! current row structs. Nothing is guessed: which columns are filled is decided by the schema
+//! value (`since` of each column), never by what a file happens to hold.
 
 use std::sync::Arc;
 
-use arrow_array::{Array, BooleanArray, Int32Array, RecordBatch, StringArray, UInt32Array, UInt64Array};
-use arrow_schema::{FieldRef, SchemaRef};
+use arrow_array::{Array, BooleanArray, Int32Array, RecordBatch, RecordBatchOptions, StringArray, UInt32Array, UInt64Array};
+use arrow_schema::{FieldRef, Schema, SchemaRef};
 use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
@@ -17,8 +25,8 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::{KeyValue, ParquetMetaData};
 use parquet::file::properties::WriterProperties;
 
-use crate::schema::TableSchema;
-use crate::schema::v1::SCHEMA_VERSION;
+use crate::schema::v1::{self, SCHEMA_VERSION};
+use crate::schema::{ColumnSpec, TableSchema};
 use crate::table::Table;
 
 /// Prefix of the dataset's key-value metadata in Parquet footers.
@@ -96,8 +104,16 @@ impl Default for Limits {
     }
 }
 
-/// Encodes rows of one partition into shard bytes. Rows are sorted by id first.
+/// Encodes rows of one partition into shard bytes at the current schema version. Rows are
+/// sorted by id first.
 pub fn encode<T: Table>(rows: &mut [T]) -> Result<Vec<u8>, String> {
+    encode_at(rows, SCHEMA_VERSION)
+}
+
+/// Encodes rows as the writer of `version` did: that version's columns only (later columns must
+/// be null) and `version` in the footer. The store only ever writes the current
+/// version; older ones are for tests of reading old shards ([`crate::fixtures::encode_at_version`]).
+pub(crate) fn encode_at<T: Table>(rows: &mut [T], version: &str) -> Result<Vec<u8>, String> {
     if rows.is_empty() {
         return Err("a shard must hold at least one row".into());
     }
@@ -107,7 +123,18 @@ pub fn encode<T: Table>(rows: &mut [T]) -> Result<Vec<u8>, String> {
     let fields: Vec<FieldRef> = arrow_schema.fields().iter().cloned().collect();
     let batch = serde_arrow::to_record_batch(&fields, &rows)
         .map_err(|e| format!("cannot convert {} rows to Arrow: {e}", schema.name))?;
-    let metadata = footer_metadata(schema, &batch);
+    let keep: Vec<usize> = schema
+        .columns_at(version)
+        .ok_or_else(|| format!("`{version}` is not a schema version this tool knows"))?
+        .iter()
+        .filter_map(|c| arrow_schema.index_of(c.name).ok())
+        .collect();
+    if let Some(dropped) = (0..batch.num_columns()).find(|i| !keep.contains(i) && batch.column(*i).null_count() < batch.num_rows()) {
+        return Err(format!("column `{}` has values but schema version {version} has no such column", arrow_schema.field(dropped).name()));
+    }
+    let batch = batch.project(&keep).map_err(|e| e.to_string())?;
+    let arrow_schema = batch.schema();
+    let metadata = footer_metadata_at(schema, &batch, version);
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(|e| e.to_string())?))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
@@ -123,9 +150,13 @@ pub fn encode<T: Table>(rows: &mut [T]) -> Result<Vec<u8>, String> {
 /// The footer's `edgebench.*` entries for a batch: table, schema version, writer, and every
 /// provenance column that is constant and non-null across the batch.
 pub fn footer_metadata(schema: &TableSchema, batch: &RecordBatch) -> Vec<KeyValue> {
+    footer_metadata_at(schema, batch, SCHEMA_VERSION)
+}
+
+fn footer_metadata_at(schema: &TableSchema, batch: &RecordBatch, version: &str) -> Vec<KeyValue> {
     let mut kv = vec![
         KeyValue::new(format!("{FOOTER_PREFIX}table"), schema.name.to_owned()),
-        KeyValue::new(format!("{FOOTER_PREFIX}schema_version"), SCHEMA_VERSION.to_owned()),
+        KeyValue::new(format!("{FOOTER_PREFIX}schema_version"), version.to_owned()),
         KeyValue::new(
             format!("{FOOTER_PREFIX}writer"),
             format!("edgebench-dataset {}", env!("CARGO_PKG_VERSION")),
@@ -230,6 +261,32 @@ impl OpenedShard {
             .unwrap_or_default()
     }
 
+    /// The footer's `edgebench.schema_version`, as written (not checked).
+    pub fn footer_version(&self) -> Option<String> {
+        self.footer_entries().into_iter().find(|(k, _)| k == "schema_version").and_then(|(_, v)| v)
+    }
+
+    /// The schema version of this shard of `schema`'s table, checked: the footer names a version
+    /// this tool knows, and the shard's columns are exactly that version's. Readers call this
+    /// before decoding; the validator says in more detail what is wrong.
+    pub fn version(&self, schema: &TableSchema) -> Result<&'static str, String> {
+        let Some(claimed) = self.footer_version() else {
+            return Err("footer lacks `edgebench.schema_version`; run `dataset validate`".into());
+        };
+        let Some(rank) = v1::version_rank(&claimed) else {
+            return Err(format!(
+                "footer says schema version `{}`, which this tool does not know (it knows {}); upgrade edgebench or run `dataset validate`",
+                crate::schema::truncate(&claimed, 40),
+                v1::known_versions()
+            ));
+        };
+        let version = v1::VERSIONS[rank].version;
+        match schema.arrow_schema_at(version) {
+            Some(expected) if expected.fields() == self.arrow_schema().fields() => Ok(version),
+            _ => Err(format!("columns differ from those of `{}` in schema version {version}; run `dataset validate`", schema.name)),
+        }
+    }
+
     /// Batches of at most `limits.batch_rows` rows.
     pub fn batches(&self, limits: &Limits) -> Result<ParquetRecordBatchReader, String> {
         ParquetRecordBatchReaderBuilder::new_with_metadata(self.bytes.clone(), self.reader_metadata.clone())
@@ -297,6 +354,34 @@ fn check_declared_sizes(metadata: &ParquetMetaData, limits: &Limits) -> Result<(
         ));
     }
     Ok(())
+}
+
+/// `batch`, read from a shard of `version` (as checked by [`OpenedShard::version`]), with the
+/// columns `wanted`, in that order: those the shard holds as they are, and those added after its
+/// version as nulls of their type. A wanted column that the shard's version has but the batch
+/// lacks is an error, never filled. Nulls are made per batch, so what they cost is bounded by
+/// `limits.batch_rows` rows × the columns added since, like the batch itself.
+pub fn complete_batch(batch: &RecordBatch, version: &str, wanted: &[&ColumnSpec], limits: &Limits) -> Result<RecordBatch, String> {
+    let rank = v1::version_rank(version).ok_or_else(|| format!("`{version}` is not a schema version this tool knows"))?;
+    let rows = batch.num_rows();
+    if rows > limits.batch_rows {
+        return Err(format!("a batch of {rows} rows is over the limit of {} rows per batch", limits.batch_rows));
+    }
+    let mut fields = Vec::with_capacity(wanted.len());
+    let mut columns = Vec::with_capacity(wanted.len());
+    for spec in wanted {
+        let column = match batch.column_by_name(spec.name) {
+            Some(column) => column.clone(),
+            None if spec.nullable && v1::version_rank(spec.since).is_some_and(|since| since > rank) => {
+                arrow_array::new_null_array(&spec.logical.arrow_type(), rows)
+            }
+            None => return Err(format!("column `{}` is missing, but schema version {version} has it; run `dataset validate`", spec.name)),
+        };
+        fields.push(spec.arrow_field());
+        columns.push(column);
+    }
+    let options = RecordBatchOptions::new().with_row_count(Some(rows));
+    RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), columns, &options).map_err(|e| format!("cannot complete a batch: {e}"))
 }
 
 /// Converts a batch whose schema has already been checked into rows.

@@ -13,6 +13,12 @@
 //! which then also names the shard being replaced. Unlisted shards that no journal explains
 //! (for example a manifest line lost in a merge) are only adopted by an explicit
 //! [`Store::adopt_unlisted`] (`dataset repair`). One writer at a time holds `v1/.lock`.
+//!
+//! Versions: every shard the store writes is of the current schema version
+//! ([`SCHEMA_VERSION`]), rows and footer alike; shards of older versions are never touched except
+//! by a [`Store::rewrite`], whose new shard is then of the current version. Readers
+//! ([`read_table`], [`for_each_projected_batch`]...) accept shards of every known version and
+//! hand out rows of the current one, the columns an old shard lacks being null.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, File, OpenOptions};
@@ -30,6 +36,9 @@ use crate::schema::{Sha256Hex, is_sha256_hex};
 use crate::shard::{self, Limits, OpenedShard};
 use crate::table::Table;
 use crate::validate::rules::Issue;
+
+pub use crate::read::{for_each_projected, for_each_projected_batch, read_table, scan_columns};
+use crate::read::read_shard_rows;
 
 pub const LOCK_FILE: &str = ".lock";
 /// Prefix of transaction journals in `v1/` (`.journal-<id>.json`).
@@ -185,6 +194,7 @@ impl Store {
             }
         }
         if !adopted.is_empty() {
+            self.manifest.raise_version();
             self.manifest.save(&self.version_dir.join(MANIFEST_FILE))?;
             self.ids.clear();
         }
@@ -247,6 +257,7 @@ impl Store {
                 }
             }
             if manifest_changed {
+                self.manifest.raise_version();
                 self.manifest.save(&self.version_dir.join(MANIFEST_FILE))?;
             }
             fs::remove_file(&journal_path).map_err(Error::io(&journal_path))?;
@@ -300,6 +311,13 @@ impl Store {
             if existing.contains(row.id()) || staged.contains(row.id()) || !seen.insert(row.id().clone()) {
                 problems.push(format!("{table} row {i}: id {} is already in the dataset", row.id()));
             }
+            // The shard's footer will say SCHEMA_VERSION: its rows must say the same.
+            if row.schema_version() != SCHEMA_VERSION {
+                problems.push(format!(
+                    "{table} row {i}, column schema_version: is `{}` but the writer writes schema version {SCHEMA_VERSION}; set it to `{SCHEMA_VERSION}`",
+                    crate::schema::truncate(row.schema_version(), 40)
+                ));
+            }
             let mut issues: Vec<Issue> = Vec::new();
             row.check(&mut issues);
             for issue in issues {
@@ -348,7 +366,12 @@ impl Store {
     /// crash, [`Store::open`] finishes the swap if the new shard is complete and otherwise
     /// deletes it, leaving the old one listed: a reader sees either version, never both or
     /// neither. Every row is checked as on append, and the ids must be exactly those of `old`.
-    pub fn rewrite<T: Table>(&mut self, old: &ShardEntry, rows: Vec<T>) -> Result<Vec<ShardEntry>> {
+    ///
+    /// Like every shard the store writes, the new one is of the current schema version: rows read
+    /// from a shard of an older version are upgraded here (their `schema_version` set to the
+    /// current one; the columns added since stay as the caller left them, null unless filled).
+    /// `schema_version` is no identifying field, so the ids, and the check above, are unchanged.
+    pub fn rewrite<T: Table>(&mut self, old: &ShardEntry, mut rows: Vec<T>) -> Result<Vec<ShardEntry>> {
         let table = T::schema().name;
         let listed = self.manifest.shards.iter().any(|e| e == old);
         if !listed || old.table != table {
@@ -364,6 +387,9 @@ impl Store {
                 rows.len(),
                 after.len()
             )));
+        }
+        for row in &mut rows {
+            row.set_schema_version(SCHEMA_VERSION);
         }
         // The ids are the old shard's own: take them out of the duplicate check while staging.
         let known = self.existing_ids::<T>()?.clone();
@@ -395,6 +421,7 @@ impl Store {
         }
         self.manifest.shards.retain(|e| !removed.iter().any(|r| r.path == e.path));
         self.manifest.shards.extend(entries.iter().cloned());
+        self.manifest.raise_version();
         self.manifest.save(&self.version_dir.join(MANIFEST_FILE))?;
         for gone in &removed {
             let abs = self.version_dir.join(&gone.path);
@@ -422,16 +449,15 @@ fn check_orphan(version_dir: &Path, rel: &str) -> Result<ShardEntry, String> {
     }
     let len = bytes.len() as u64;
     let opened = OpenedShard::open(bytes.into(), &Limits::default())?;
-    if opened.arrow_schema().fields() != schema.arrow_schema().fields() {
-        return Err("schema differs".into());
-    }
+    // A shard of any known version is adopted, listed under the version its footer names.
+    let version = opened.version(schema)?;
     Ok(ShardEntry {
         path: rel.to_owned(),
         table: path.table,
         sha256: sha,
         rows: opened.num_rows(),
         bytes: len,
-        schema_version: SCHEMA_VERSION.into(),
+        schema_version: version.into(),
     })
 }
 
@@ -485,91 +511,4 @@ fn read_ids(version_dir: &Path, manifest: &Manifest, table: &str, id_column: &st
         }
     }
     Ok(ids)
-}
-
-/// Reads every row of `T`'s table from the dataset at `root` (read-only; no lock). Each shard's
-/// hash is checked against the manifest. For the full set of checks use [`crate::validate`].
-pub fn read_table<T: Table>(root: &Path) -> Result<Vec<T>> {
-    let version_dir = root.join(VERSION_DIR);
-    let manifest = Manifest::load(&version_dir.join(MANIFEST_FILE))?;
-    let mut rows = Vec::new();
-    for entry in manifest.shards.iter().filter(|s| s.table == T::schema().name) {
-        rows.extend(read_shard_rows::<T>(&version_dir, entry)?);
-    }
-    Ok(rows)
-}
-
-fn read_shard_rows<T: Table>(version_dir: &Path, entry: &ShardEntry) -> Result<Vec<T>> {
-    let limits = Limits::default();
-    let path = version_dir.join(&entry.path);
-    let bytes = fsutil::read_limited(&path, limits.max_file_bytes)?;
-    if Sha256Hex::of(&bytes) != entry.sha256 {
-        return Err(Error::format(&path, "bytes do not match the manifest's sha256; run `dataset validate`"));
-    }
-    let opened = OpenedShard::open(bytes.into(), &limits).map_err(|e| Error::format(&path, e))?;
-    if opened.arrow_schema().fields() != T::schema().arrow_schema().fields() {
-        return Err(Error::format(&path, "schema differs from v1; run `dataset validate`"));
-    }
-    let mut rows = Vec::new();
-    for batch in opened.batches(&limits).map_err(|e| Error::format(&path, e))? {
-        let batch = batch.map_err(|e| Error::format(&path, e.to_string()))?;
-        rows.extend(shard::rows_of::<T>(&batch).map_err(|e| Error::format(&path, e))?);
-    }
-    Ok(rows)
-}
-
-/// Reads only `columns` of every shard of `table` into rows of `R` (a struct with exactly those
-/// fields). For summaries that should not decode model outputs.
-pub fn scan_columns<R: serde::de::DeserializeOwned>(
-    root: &Path,
-    manifest: &Manifest,
-    table: &str,
-    columns: &[&str],
-) -> Result<Vec<R>> {
-    let mut rows = Vec::new();
-    for_each_projected(root, manifest, table, columns, |batch: Vec<R>| rows.extend(batch))?;
-    Ok(rows)
-}
-
-/// Like [`scan_columns`], but hands the rows to `visit` one record batch at a time, so that a
-/// caller folding millions of rows into sums never holds them all. Each shard's hash is checked
-/// against the manifest first.
-pub fn for_each_projected<R: serde::de::DeserializeOwned>(
-    root: &Path,
-    manifest: &Manifest,
-    table: &str,
-    columns: &[&str],
-    mut visit: impl FnMut(Vec<R>),
-) -> Result<()> {
-    for_each_projected_batch(root, manifest, table, columns, |path, batch| {
-        visit(serde_arrow::from_record_batch::<Vec<R>>(batch).map_err(|e| Error::format(path, e.to_string()))?);
-        Ok(())
-    })
-}
-
-/// Hands every record batch of `table`, projected to `columns`, to `visit` with the shard's path
-/// (for messages), for callers that fold columns directly without building rows. Each shard's
-/// hash is checked against the manifest first; the columns keep the schema's Arrow types.
-pub fn for_each_projected_batch(
-    root: &Path,
-    manifest: &Manifest,
-    table: &str,
-    columns: &[&str],
-    mut visit: impl FnMut(&Path, &arrow_array::RecordBatch) -> Result<()>,
-) -> Result<()> {
-    let version_dir = root.join(VERSION_DIR);
-    let limits = Limits::default();
-    for entry in manifest.shards.iter().filter(|s| s.table == table) {
-        let path = version_dir.join(&entry.path);
-        let bytes = fsutil::read_limited(&path, limits.max_file_bytes)?;
-        if Sha256Hex::of(&bytes) != entry.sha256 {
-            return Err(Error::format(&path, "bytes do not match the manifest's sha256; run `dataset validate`"));
-        }
-        let opened = OpenedShard::open(bytes.into(), &limits).map_err(|e| Error::format(&path, e))?;
-        for batch in opened.projected_batches(&limits, columns).map_err(|e| Error::format(&path, e))? {
-            let batch = batch.map_err(|e| Error::format(&path, e.to_string()))?;
-            visit(&path, &batch)?;
-        }
-    }
-    Ok(())
 }

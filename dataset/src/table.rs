@@ -20,6 +20,10 @@ pub trait Table: Serialize + DeserializeOwned + Clone + Send + 'static {
     fn model_label(&self) -> Option<&str>;
     /// Plausibility rules for this row alone (see [`crate::validate::rules`]).
     fn check(&self, out: &mut Vec<Issue>);
+    /// The row's `schema_version` column.
+    fn schema_version(&self) -> &str;
+    /// Sets `schema_version` (the store upgrades rows it rewrites to the current version).
+    fn set_schema_version(&mut self, version: &str);
 
     /// The id this row should have.
     fn compute_id(&self) -> Sha256Hex {
@@ -40,6 +44,12 @@ fn s(v: &str) -> Option<String> {
 }
 
 impl Table for Run {
+    fn schema_version(&self) -> &str {
+        &self.schema_version
+    }
+    fn set_schema_version(&mut self, version: &str) {
+        version.clone_into(&mut self.schema_version);
+    }
     fn check(&self, out: &mut Vec<Issue>) {
         rules::check_run(self, &mut Checker::new(out));
     }
@@ -69,6 +79,12 @@ impl Table for Run {
 }
 
 impl Table for Generation {
+    fn schema_version(&self) -> &str {
+        &self.schema_version
+    }
+    fn set_schema_version(&mut self, version: &str) {
+        version.clone_into(&mut self.schema_version);
+    }
     fn check(&self, out: &mut Vec<Issue>) {
         rules::check_generation(self, &mut Checker::new(out));
     }
@@ -93,6 +109,12 @@ impl Table for Generation {
 }
 
 impl Table for Kernel {
+    fn schema_version(&self) -> &str {
+        &self.schema_version
+    }
+    fn set_schema_version(&mut self, version: &str) {
+        version.clone_into(&mut self.schema_version);
+    }
     fn check(&self, out: &mut Vec<Issue>) {
         rules::check_kernel(self, &mut Checker::new(out));
     }
@@ -117,6 +139,12 @@ impl Table for Kernel {
 }
 
 impl Table for Microbench {
+    fn schema_version(&self) -> &str {
+        &self.schema_version
+    }
+    fn set_schema_version(&mut self, version: &str) {
+        version.clone_into(&mut self.schema_version);
+    }
     fn check(&self, out: &mut Vec<Issue>) {
         rules::check_microbench(self, &mut Checker::new(out));
     }
@@ -148,6 +176,12 @@ impl Table for Microbench {
 }
 
 impl Table for Published {
+    fn schema_version(&self) -> &str {
+        &self.schema_version
+    }
+    fn set_schema_version(&mut self, version: &str) {
+        version.clone_into(&mut self.schema_version);
+    }
     fn check(&self, out: &mut Vec<Issue>) {
         rules::check_published(self, &mut Checker::new(out));
     }

@@ -20,9 +20,13 @@ use edgebench_dataset::shard::Limits;
 use edgebench_dataset::{Table, validate};
 use parquet::file::metadata::KeyValue;
 
+// Version cases live beside this file (a test crate's root resolves modules from `tests/`).
+#[path = "broken_corpus/versions.rs"]
+mod versions;
+
 /// Builds a valid dataset, applies `corrupt`, validates, and checks that one problem line
-/// contains every string of `expected`.
-fn rejects(corrupt: impl FnOnce(&Path), expected: &[&str]) {
+/// contains every string of `expected`. Returns every problem line.
+fn rejects(corrupt: impl FnOnce(&Path), expected: &[&str]) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write_sample(root);
@@ -42,6 +46,7 @@ fn rejects(corrupt: impl FnOnce(&Path), expected: &[&str]) {
         assert!(line.contains("(fix: "), "every problem says how to fix it: {line}");
         assert!(line.contains(&root.display().to_string()), "every problem names its file: {line}");
     }
+    lines
 }
 
 fn shard_bytes(root: &Path, rel: &str) -> Vec<u8> {

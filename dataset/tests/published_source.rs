@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use edgebench_dataset::published_source::{self, ImportError, SourceLine};
-use edgebench_dataset::schema::v1::{OpClass, Published};
+use edgebench_dataset::schema::v1::{OpClass, Published, SCHEMA_VERSION, VERSIONS};
 use edgebench_dataset::shard::Limits;
 use edgebench_dataset::{Table, read_table, validate};
 
@@ -137,6 +137,12 @@ fn rows_are_consistent_and_say_what_the_text_leaves_open() {
 fn the_committed_dataset_holds_exactly_the_sources_rows() {
     let mut stored: Vec<Published> =
         read_table::<Published>(&crate_dir()).unwrap().into_iter().filter(|r| r.citation_key == CITATION_KEY).collect();
+    // Stored rows keep the schema version they were written under; the source has none (the
+    // importer fills the current one). Everything else must be equal.
+    for r in &mut stored {
+        assert!(VERSIONS.iter().any(|v| v.version == r.schema_version), "{r:?}");
+        r.schema_version = SCHEMA_VERSION.into();
+    }
     let mut expected = rows();
     stored.sort_by(|a, b| a.published_id.cmp(&b.published_id));
     expected.sort_by(|a, b| a.published_id.cmp(&b.published_id));
@@ -168,6 +174,32 @@ fn importing_twice_adds_nothing_the_second_time() {
     let second = published_source::import_file(dir.path(), &source_path()).unwrap();
     assert_eq!((second.imported, second.already_present, second.shards.len()), (0, n, 0));
     assert_eq!(read_table::<Published>(dir.path()).unwrap().len(), n);
+    assert_valid(dir.path());
+}
+
+/// The committed rows were written under schema 1.0; importing the same source over them (a copy)
+/// finds every line already present, not edited, and writes nothing.
+#[test]
+fn importing_over_rows_of_an_older_version_adds_nothing() {
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&crate_dir().join("v1"), &dir.path().join("v1"));
+    let _ = std::fs::remove_file(dir.path().join("v1/.lock"));
+    let old: Vec<String> = read_table::<Published>(dir.path()).unwrap().into_iter().map(|r| r.schema_version).collect();
+    assert!(old.iter().any(|v| v != SCHEMA_VERSION), "the committed published rows predate {SCHEMA_VERSION}");
+    let summary = published_source::import_file(dir.path(), &source_path()).unwrap();
+    assert_eq!((summary.imported, summary.already_present, summary.shards.len()), (0, rows().len(), 0));
     assert_valid(dir.path());
 }
 

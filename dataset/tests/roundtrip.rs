@@ -262,6 +262,38 @@ mod rewrite {
         assert_valid(dir.path());
     }
 
+    /// The store writes only the current version, so a rewrite of a shard written under 1.0 (what
+    /// `collect score` does to every old generations shard) writes a 1.1 shard: rows, footer and
+    /// manifest entry say 1.1, and the ids, which do not include the version, are the same.
+    #[test]
+    fn a_shard_of_an_older_version_is_rewritten_at_the_current_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = fixtures::run("Jetson Orin NX", Backend::Cpu, None, "SmolLM2 135M", 0);
+        let generations: Vec<Generation> = (0..3).map(|i| fixtures::generation(&run, i)).collect();
+        Store::open(dir.path()).unwrap().0.append(vec![run]).unwrap();
+        let rel = crate::common::place_rows_at(dir.path(), generations.clone(), "1.0");
+        let old = crate::common::load_manifest(dir.path()).shards.into_iter().find(|e| e.path == rel).unwrap();
+        assert_eq!(old.schema_version, "1.0");
+        assert_valid(dir.path());
+
+        let (mut store, _) = Store::open(dir.path()).unwrap();
+        let rows: Vec<Generation> = store.read_shard(&old).unwrap();
+        assert!(rows.iter().all(|g| g.schema_version == "1.0"));
+        let new = store.rewrite(&old, scored(&rows)).unwrap();
+        assert_eq!((new.len(), new[0].schema_version.as_str()), (1, SCHEMA_VERSION));
+        drop(store);
+
+        let after = read_table::<Generation>(dir.path()).unwrap();
+        let ids = |rows: &[Generation]| sorted(rows.to_vec()).into_iter().map(|g| g.generation_id).collect::<Vec<_>>();
+        assert_eq!(ids(&after), ids(&generations));
+        assert!(after.iter().all(|g| g.schema_version == SCHEMA_VERSION && g.relevance.is_some()));
+        let bytes = std::fs::read(dir.path().join("v1").join(&new[0].path)).unwrap();
+        let footer_version = OpenedShard::open(bytes.into(), &Limits::default()).unwrap().footer_version();
+        assert_eq!(footer_version.as_deref(), Some(SCHEMA_VERSION));
+        assert!(!dir.path().join("v1").join(&old.path).exists());
+        assert_valid(dir.path());
+    }
+
     /// A rewrite killed after its journal and new shard landed but before the manifest swap is
     /// finished by the next open; one killed before the new shard was complete is undone.
     #[test]

@@ -2,16 +2,17 @@
 //!
 //! Every table is declared once, in Rust, with [`define_table!`]: the macro produces the row
 //! struct (what the collector fills and the report reads) *and* a static [`TableSchema`] that
-//! describes each column (logical type, nullability, unit, meaning). Everything else is derived
-//! from that value: the Arrow schema written into every shard, the JSON Schema files and the data
-//! dictionary under `schema/v1/`, and the column checks of the validator. Nothing about a column is
-//! written down twice.
+//! describes each column (logical type, nullability, unit, meaning, and the schema version that
+//! added it). Everything else is derived from that value: the Arrow schema written into every
+//! shard and the column set of every older version ([`TableSchema::columns_at`]), the JSON Schema
+//! files and the data dictionary under `schema/v1/`, and the column checks of the validator.
+//! Nothing about a column is written down twice.
 
 pub mod v1;
 
 use std::sync::Arc;
 
-use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use arrow_schema::{DataType, Field, Fields, Schema, TimeUnit};
 use serde::{Deserialize, Serialize};
 
 /// The logical type of a column: the Arrow type plus the constraint the validator enforces.
@@ -87,12 +88,24 @@ pub struct ColumnSpec {
     pub unit: Option<&'static str>,
     /// What the value means and where it comes from (the field's doc comment).
     pub description: &'static str,
+    /// Schema version that added the column (`"1.0"` for the original columns). Columns added by a
+    /// minor version are nullable, so shards written before it stay valid.
+    pub since: &'static str,
 }
 
 impl ColumnSpec {
     pub fn arrow_field(&self) -> Field {
         Field::new(self.name, self.logical.arrow_type(), self.nullable)
     }
+}
+
+/// One version of a schema, for the data dictionary and the validator's messages.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemaVersion {
+    /// `major.minor`.
+    pub version: &'static str,
+    /// What the version added, in one line (the columns themselves carry `since`).
+    pub added: &'static str,
 }
 
 /// How a table's shards are partitioned on disk (`device=<slug>/model=<slug>`).
@@ -105,7 +118,8 @@ pub struct PartitionSpec {
     pub model_column: Option<&'static str>,
 }
 
-/// A table of schema v1, as a value.
+/// A table of schema v1, as a value: its columns at the current version, each marked with the
+/// version that added it (see [`TableSchema::columns_at`] for older versions).
 #[derive(Debug)]
 pub struct TableSchema {
     pub name: &'static str,
@@ -118,11 +132,36 @@ pub struct TableSchema {
 }
 
 impl TableSchema {
-    /// The Arrow schema every shard of this table must carry, column for column.
+    /// The Arrow schema of the current version ([`v1::SCHEMA_VERSION`]): what the writer writes,
+    /// and what readers hand out whatever the version of the shard they read.
     pub fn arrow_schema(&self) -> Arc<Schema> {
         Arc::new(Schema::new(
             self.columns.iter().map(ColumnSpec::arrow_field).collect::<Vec<_>>(),
         ))
+    }
+
+    /// The columns a shard of `version` holds, in schema order: those added at or before it.
+    /// `None` for a version this tool does not know.
+    pub fn columns_at(&self, version: &str) -> Option<Vec<&'static ColumnSpec>> {
+        let rank = v1::version_rank(version)?;
+        let columns: &'static [ColumnSpec] = self.columns;
+        Some(columns.iter().filter(|c| v1::version_rank(c.since).is_some_and(|since| since <= rank)).collect())
+    }
+
+    /// The Arrow schema every shard of `version` carries, column for column.
+    pub fn arrow_schema_at(&self, version: &str) -> Option<Arc<Schema>> {
+        let fields: Vec<Field> = self.columns_at(version)?.into_iter().map(ColumnSpec::arrow_field).collect();
+        Some(Arc::new(Schema::new(fields)))
+    }
+
+    /// The newest known version whose columns are exactly `fields` (names, types, nullability,
+    /// order), if any: what a shard with these columns is, whatever its footer says.
+    pub fn version_of_fields(&self, fields: &Fields) -> Option<&'static str> {
+        v1::VERSIONS
+            .iter()
+            .rev()
+            .map(|v| v.version)
+            .find(|v| self.arrow_schema_at(v).is_some_and(|s| s.fields() == fields))
     }
 
     pub fn column(&self, name: &str) -> Option<&ColumnSpec> {
@@ -310,7 +349,8 @@ macro_rules! string_enum {
 /// Declares one table: the row struct and its [`TableSchema`].
 ///
 /// Field doc comments become the column descriptions in the data dictionary, and an optional
-/// `#[unit = "ms"]` the column's unit: the struct is the single source of truth.
+/// `#[unit = "ms"]` the column's unit, and an optional `#[since = "1.1"]` the minor version that
+/// added the column: the struct is the single source of truth.
 #[macro_export]
 macro_rules! define_table {
     (
@@ -320,6 +360,7 @@ macro_rules! define_table {
             $(
                 $(#[doc = $doc:literal])*
                 $(#[unit = $unit:literal])?
+                $(#[since = $since:literal])?
                 pub $field:ident : $fty:ty,
             )+
         }
@@ -348,6 +389,7 @@ macro_rules! define_table {
                             nullable: <$fty as $crate::schema::ColumnType>::NULLABLE,
                             unit: $crate::define_table!(@unit $($unit)?),
                             description: $crate::define_table!(@join $($doc)*),
+                            since: $crate::define_table!(@since $($since)?),
                         },
                     )+
                 ],
@@ -356,6 +398,8 @@ macro_rules! define_table {
     };
     (@unit $unit:literal) => { Some($unit) };
     (@unit) => { None };
+    (@since $since:literal) => { $since };
+    (@since) => { "1.0" };
     (@model none) => { None };
     (@model $model:ident) => { Some(stringify!($model)) };
     (@join $($doc:literal)*) => { concat!($($doc, "\n",)*) };

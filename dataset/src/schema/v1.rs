@@ -6,116 +6,48 @@
 //! names `device=<slug>/model=<slug>` and are *not* stored under those names in the files, so hive
 //! readers never see a column twice.
 //!
-//! Versioning: adding a nullable column is a minor version (`1.x`); any other change is a new major
-//! directory (`v2/`) with a documented migration.
+//! Versioning: adding a nullable column is a minor version (`1.0` → `1.1`), marked on the field with
+//! `#[since = "1.1"]` and listed in [`VERSIONS`]; any other change is a new major directory (`v2/`)
+//! with a documented migration. A shard holds exactly the columns of the version its footer names
+//! (`edgebench.schema_version`, which its rows' `schema_version` repeats), so shards written before
+//! a minor version stay byte for byte what they were, and stay valid. The writer writes only the
+//! newest version ([`SCHEMA_VERSION`]); readers decode a shard of any known version into the
+//! current row structs, the columns its version lacks being null (see [`crate::shard`]).
 
-use super::{Sha256Hex, Text, UtcMicros};
-use crate::{define_table, string_enum};
+use super::{SchemaVersion, Sha256Hex, Text, UtcMicros};
+use crate::define_table;
 
-/// Major.minor of this schema; stored in every row and in every shard footer.
-pub const SCHEMA_VERSION: &str = "1.0";
+mod values;
+pub use values::*;
+
+/// The version the writer writes: in every new row's `schema_version` and every new shard's
+/// footer. Always the last of [`VERSIONS`].
+pub const SCHEMA_VERSION: &str = "1.1";
+
+/// Every version of schema v1, oldest first, with what it added (the columns themselves are
+/// derived from the fields' `#[since]`). Shards of each are valid and readable.
+pub const VERSIONS: &[SchemaVersion] = &[
+    SchemaVersion { version: "1.0", added: "the five tables" },
+    SchemaVersion {
+        version: "1.1",
+        added: "kernels from ggml op profiles: the phase, op, weight type and shapes a row timed, where \
+                its times come from, the phase's wall time and tokens with and without the profiler, and the \
+                configuration profiled",
+    },
+];
+
 /// The directory under the dataset root that holds schema v1 shards.
 pub const VERSION_DIR: &str = "v1";
 
-string_enum! {
-    /// llama.cpp back-end that ran the model.
-    pub enum Backend {
-        Cpu = "cpu",
-        Cuda = "cuda",
-        Metal = "metal",
-        Vulkan = "vulkan",
-    }
+/// Position of `version` in [`VERSIONS`] (higher is newer); `None` for a version this tool does not
+/// know. Versions are compared by this position, never as text.
+pub fn version_rank(version: &str) -> Option<usize> {
+    VERSIONS.iter().position(|v| v.version == version)
 }
 
-string_enum! {
-    /// How one run (one worker process) ended.
-    pub enum RunStatus {
-        /// The model loaded and every prompt was attempted.
-        Ok = "ok",
-        /// The model could not be loaded (missing, truncated, unsupported file...).
-        LoadFailed = "load_failed",
-        /// The worker exited abnormally (signal or non-zero exit) for a reason other than memory.
-        Crashed = "crashed",
-        /// The worker was killed by the out-of-memory killer.
-        OomKilled = "oom_killed",
-        /// The worker exceeded its time limit and was killed.
-        TimedOut = "timed_out",
-    }
-}
-
-string_enum! {
-    /// Whether a prompt was generated to completion.
-    pub enum GenerationStatus {
-        Ok = "ok",
-        Failed = "failed",
-    }
-}
-
-string_enum! {
-    /// Why generation stopped.
-    pub enum StopReason {
-        /// The model sampled an end-of-generation token.
-        Eos = "eos",
-        /// The output reached the configured maximum number of tokens.
-        MaxTokens = "max_tokens",
-        /// The context window was full.
-        ContextFull = "context_full",
-    }
-}
-
-string_enum! {
-    /// Named measurement protocol of a run.
-    pub enum Protocol {
-        /// The paper's protocol: 50 prompts, zero-shot CoT, batch 1, 15 repetitions, greedy.
-        Paper = "paper",
-        /// A short smoke protocol for quick checks.
-        Quick = "quick",
-        /// Any other combination of options.
-        Custom = "custom",
-    }
-}
-
-string_enum! {
-    /// Whether GPU memory is dedicated VRAM or memory shared with the CPU (Jetson, Apple).
-    pub enum MemoryKind {
-        Dedicated = "dedicated",
-        Unified = "unified",
-    }
-}
-
-string_enum! {
-    /// Profiler that produced a kernel row.
-    pub enum ProfileTool {
-        Nsys = "nsys",
-        Ncu = "ncu",
-        Torch = "torch",
-        GgmlOp = "ggml_op",
-    }
-}
-
-string_enum! {
-    /// Class of a GPU kernel or ggml op.
-    pub enum OpClass {
-        Gemm = "gemm",
-        Gemv = "gemv",
-        Attention = "attention",
-        Norm = "norm",
-        Rope = "rope",
-        Elementwise = "elementwise",
-        Quantize = "quantize",
-        Memory = "memory",
-        Misc = "misc",
-        /// A kernel name that no rule of the class table matches.
-        Other = "other",
-    }
-}
-
-string_enum! {
-    /// Variant of a micro-benchmark kernel.
-    pub enum FusionVariant {
-        Fused = "fused",
-        Unfused = "unfused",
-    }
+/// The known versions, for messages (`1.0, 1.1`).
+pub fn known_versions() -> String {
+    VERSIONS.iter().map(|v| v.version).collect::<Vec<_>>().join(", ")
 }
 
 define_table! {
@@ -126,7 +58,8 @@ define_table! {
         /// sha256 of the identifying fields: device_label, power_mode, backend, model_sha256,
         /// run_config_sha256, host_fingerprint_sha256, repetition.
         pub run_id: Sha256Hex,
-        /// Schema version the row was written under (`1.0`).
+        /// Schema version the row was written under (`major.minor`, see the versions of schema v1);
+        /// always the version its shard's footer names.
         pub schema_version: String,
         /// Device as named by the contributor (for example `Jetson AGX Orin 64GB`); its slug names
         /// the `device=` partition.
@@ -289,7 +222,8 @@ define_table! {
         pub generation_id: Sha256Hex,
         /// The run this generation belongs to (`runs.run_id`).
         pub run_id: Sha256Hex,
-        /// Schema version the row was written under (`1.0`).
+        /// Schema version the row was written under (`major.minor`, see the versions of schema v1);
+        /// always the version its shard's footer names.
         pub schema_version: String,
         /// Same as the run's `device_label` (kept here so that this table reads on its own).
         pub device_label: String,
@@ -387,7 +321,8 @@ define_table! {
         pub capture_id: Sha256Hex,
         /// The run that was profiled, when the capture came from a collector run.
         pub run_id: Option<Sha256Hex>,
-        /// Schema version the row was written under (`1.0`).
+        /// Schema version the row was written under (`major.minor`, see the versions of schema v1);
+        /// always the version its shard's footer names.
         pub schema_version: String,
         /// Device as named by the contributor.
         pub device_label: String,
@@ -411,7 +346,8 @@ define_table! {
         pub tool_version: Option<String>,
         /// Kernel name as the profiler printed it.
         pub kernel_name: Text,
-        /// Kernel name without `void `, template arguments and parameters.
+        /// Kernel name without `void `, return type, namespaces, template arguments and parameters
+        /// (like Nsight Systems' short name); for ggml op rows, the op name.
         pub kernel_base_name: String,
         /// Class from the kernel class table.
         pub op_class: OpClass,
@@ -452,6 +388,54 @@ define_table! {
         pub dram_throughput_pct: Option<f64>,
         /// When the capture was taken.
         pub captured_at: UtcMicros,
+        /// Phase of inference the capture covers; null when the profiler's file does not separate
+        /// the prompt from the generated tokens (imported Nsight and PyTorch captures).
+        #[since = "1.1"]
+        pub phase: Option<Phase>,
+        /// ggml op that ran, as `ggml_op_desc` names it (`MUL_MAT`, `ADD`, the unary or GLU sub-op
+        /// such as `SILU` or `SWIGLU`): set for rows of ggml op profiles.
+        #[since = "1.1"]
+        pub op_name: Option<String>,
+        /// Type of the op's first source (for a matrix product, the weight type: `q4_1`, `q8_0`,
+        /// `f16`, `bf16`, `f32`).
+        #[since = "1.1"]
+        pub weight_type: Option<String>,
+        /// Shapes (ggml `ne`, trailing 1s dropped) of the op's sources and result, as
+        /// `src0[..] src1[..] -> [..]`.
+        #[since = "1.1"]
+        pub shape_signature: Option<String>,
+        /// Token columns of a matrix product (`src1->ne[1]`): 1 runs as GEMV, more as GEMM.
+        #[unit = "tokens"]
+        #[since = "1.1"]
+        pub token_columns: Option<u64>,
+        /// Where the times of this row come from; null in rows written before schema 1.1.
+        #[since = "1.1"]
+        pub timing_source: Option<TimingSource>,
+        /// Wall time of the phase in the profiled process, over all its decode calls: the sum of
+        /// the capture's timed rows against it is the share the profile accounts for.
+        #[unit = "ns"]
+        #[since = "1.1"]
+        pub phase_wall_ns: Option<f64>,
+        /// Tokens the phase processed in the profiled process (prompt tokens for prefill, generated
+        /// tokens after the first for decode).
+        #[unit = "tokens"]
+        #[since = "1.1"]
+        pub phase_tokens: Option<u64>,
+        /// Wall time of the same phase over the same tokens in an unprofiled worker of the same
+        /// command: `phase_wall_ns / unprofiled_phase_wall_ns` is the profiler's overhead, and for
+        /// the decode phase `unprofiled_phase_wall_ns / phase_tokens` is the unprofiled TPOT.
+        #[unit = "ns"]
+        #[since = "1.1"]
+        pub unprofiled_phase_wall_ns: Option<f64>,
+        /// Active warps per scheduler per cycle (`smsp__warps_active.avg.per_cycle_active`).
+        #[unit = "warps/cycle"]
+        #[since = "1.1"]
+        pub active_warps_per_cycle: Option<f64>,
+        /// The configuration the profiled model ran under, as JSON (back-end, layers offloaded,
+        /// threads, context, batch, prompts, maximum output tokens), for captures the collector
+        /// took itself; null for imported files.
+        #[since = "1.1"]
+        pub run_config_json: Option<Text>,
     }
 }
 
@@ -463,7 +447,8 @@ define_table! {
         /// sha256 of device_label, power_mode, backend, host_fingerprint_sha256, experiment,
         /// variant, dtype, elements and repetition.
         pub microbench_id: Sha256Hex,
-        /// Schema version the row was written under (`1.0`).
+        /// Schema version the row was written under (`major.minor`, see the versions of schema v1);
+        /// always the version its shard's footer names.
         pub schema_version: String,
         /// Device as named by the contributor.
         pub device_label: String,
@@ -513,7 +498,8 @@ define_table! {
         /// sha256 of citation_key, section, metric, device_label, backend, power_mode, model_name,
         /// op_class, value and quote.
         pub published_id: Sha256Hex,
-        /// Schema version the row was written under (`1.0`).
+        /// Schema version the row was written under (`major.minor`, see the versions of schema v1);
+        /// always the version its shard's footer names.
         pub schema_version: String,
         /// Short key of the paper (for example `liu2026edge`).
         pub citation_key: String,
@@ -561,3 +547,6 @@ pub const TABLES: &[&crate::schema::TableSchema] = &[
 pub fn table(name: &str) -> Option<&'static crate::schema::TableSchema> {
     TABLES.iter().copied().find(|t| t.name == name)
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,8 +3,11 @@
 //! What is checked, in order: the directory layout (`v1/`, partitions, file names); the manifest
 //! (parseable, every entry well-formed, every listed shard present, no shard unlisted); each
 //! shard's bytes (hash = file name = manifest entry, size, declared row count), its footer
-//! (declared sizes within [`Limits`], `edgebench.*` entries consistent with the rows) and its
-//! schema (exact columns, order, types, nullability); then every row: column constraints, its id,
+//! (declared sizes within [`Limits`], `edgebench.*` entries consistent with the rows), its schema
+//! version (one this tool knows, the same in the footer, the manifest entry and every row) and its
+//! columns (exactly those of that version: order, types, nullability); then every row, decoded
+//! into the current row struct (columns added after the shard's version are null): column
+//! constraints, its id,
 //! its partition, the plausibility rules of [`rules`], duplicates across shards, and references
 //! between tables (a generation's run exists and agrees with it).
 //!
@@ -15,6 +18,7 @@
 
 pub mod columns;
 pub mod rules;
+mod schema;
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
@@ -24,8 +28,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use crate::manifest::{MANIFEST_FILE, Manifest, ShardEntry};
-use crate::schema::v1::{self, Backend, Generation, Kernel, Microbench, Published, Run, SCHEMA_VERSION, VERSION_DIR};
-use crate::schema::{Sha256Hex, TableSchema};
+use crate::schema::v1::{self, Backend, Generation, Kernel, Microbench, Published, Run, VERSION_DIR, VERSIONS, version_rank};
+use crate::schema::{ColumnSpec, Sha256Hex, TableSchema};
 use crate::shard::{self, FOOTER_PROVENANCE_COLUMNS, Limits, OpenedShard};
 use crate::store::{JOURNAL_PREFIX, LOCK_FILE, ShardPath, relative, walk_files};
 use crate::table::Table;
@@ -304,8 +308,25 @@ impl Validator {
     /// Checks manifest entries; returns the well-formed ones by path.
     fn check_manifest(&mut self, m: &Manifest) -> BTreeMap<String, ShardEntry> {
         let file = self.version_dir.join(MANIFEST_FILE).display().to_string();
-        if m.schema_version != SCHEMA_VERSION {
-            self.problem(file.clone(), format!("schema_version is `{}`, expected `{SCHEMA_VERSION}`", m.schema_version), "set it to the version of the shards it lists");
+        // The manifest's own version promises that a reader knowing it can read every shard.
+        match version_rank(&m.schema_version) {
+            None => self.problem(
+                file.clone(),
+                format!("schema_version is `{}`, which this tool does not know (it knows {})", crate::schema::truncate(&m.schema_version, 40), v1::known_versions()),
+                "set it to the newest schema version of the shards it lists",
+            ),
+            Some(own) => {
+                if let Some(newest) = m.shards.iter().filter_map(|e| version_rank(&e.schema_version)).max()
+                    && newest > own
+                {
+                    let newest = VERSIONS[newest].version;
+                    self.problem(
+                        file.clone(),
+                        format!("schema_version is `{}` but it lists shards of version {newest}", m.schema_version),
+                        format!("set it to `{newest}`, the newest version of the shards it lists"),
+                    );
+                }
+            }
         }
         let mut listed = BTreeMap::new();
         for (i, e) in m.shards.iter().enumerate() {
@@ -320,8 +341,12 @@ impl Validator {
                     if sp.sha256 != e.sha256.as_str() {
                         self.problem(file.clone(), format!("{at}: sha256 differs from the file name"), fix);
                     }
-                    if e.schema_version != SCHEMA_VERSION {
-                        self.problem(file.clone(), format!("{at}: schema_version `{}` is not `{SCHEMA_VERSION}`", e.schema_version), fix);
+                    if version_rank(&e.schema_version).is_none() {
+                        self.problem(
+                            file.clone(),
+                            format!("{at}: schema_version `{}` is not a version this tool knows ({})", crate::schema::truncate(&e.schema_version, 40), v1::known_versions()),
+                            "set it to the version the shard's footer names",
+                        );
                     }
                     if listed.insert(e.path.clone(), e.clone()).is_some() {
                         self.problem(file.clone(), format!("{at}: listed twice"), "remove the duplicate entry");
@@ -395,23 +420,35 @@ impl Validator {
         {
             sink.add(None, None, format!("holds {} rows but MANIFEST.json says {}", opened.num_rows(), e.rows), "regenerate the manifest entry");
         }
-        if !schema_matches(schema, &opened, sink) {
+        let Some(version) = schema::shard_version(schema, &opened, sink) else {
             return false;
-        }
-        // Footer: table and version must be there; every other edgebench.* entry must be a
-        // provenance column whose value is the same in every row.
+        };
+        // Footer: the table must be there (the version was checked above); every other
+        // edgebench.* entry must be a provenance column whose value is the same in every row.
         let mut footer_checks: Vec<(String, String)> = Vec::new();
-        let entries = opened.footer_entries();
-        for required in ["table", "schema_version"] {
-            if !entries.iter().any(|(k, _)| k == required) {
-                sink.add(None, None, format!("footer lacks `edgebench.{required}`"), "write shards with the edgebench dataset writer");
+        if version.from_footer {
+            // The rows repeat the footer's version, and so does the manifest entry.
+            footer_checks.push(("schema_version".into(), version.version.into()));
+            if let Some(e) = entry
+                && version_rank(&e.schema_version).is_some()
+                && e.schema_version != version.version
+            {
+                sink.add(
+                    None,
+                    None,
+                    format!("MANIFEST.json says schema version `{}` but the shard's footer says `{}`", e.schema_version, version.version),
+                    format!("set the entry's schema_version to `{}`", version.version),
+                );
             }
+        }
+        let entries = opened.footer_entries();
+        if !entries.iter().any(|(k, _)| k == "table") {
+            sink.add(None, None, "footer lacks `edgebench.table`", "write shards with the edgebench dataset writer");
         }
         for (k, value) in entries {
             let value = value.unwrap_or_default();
             match k.as_str() {
                 "table" if value != schema.name => sink.add(None, None, format!("footer says table `{value}` but the shard is under `{}`", schema.name), "move the shard or regenerate it"),
-                "schema_version" if value != SCHEMA_VERSION => sink.add(None, None, format!("footer says schema version `{value}`, expected `{SCHEMA_VERSION}`"), "regenerate the shard"),
                 "table" | "schema_version" | "writer" => {}
                 col if FOOTER_PROVENANCE_COLUMNS.contains(&col) && schema.column(col).is_some() => footer_checks.push((k, value)),
                 _ => sink.add(None, None, format!("footer has unknown entry `edgebench.{k}`"), "only the dataset writer's entries belong in the footer"),
@@ -424,6 +461,7 @@ impl Validator {
                 return false;
             }
         };
+        let all: Vec<&ColumnSpec> = schema.columns.iter().collect();
         let mut offset: u64 = 0;
         for batch in batches {
             let batch = match batch {
@@ -449,7 +487,8 @@ impl Validator {
             for (row, issue) in column_issues {
                 sink.add(row.map(|r| offset + r as u64), Some(issue.column), issue.message, issue.fix);
             }
-            match shard::rows_of::<T>(&batch) {
+            // Rows are checked as the current struct: the columns the shard's version lacks are null.
+            match shard::complete_batch(&batch, version.version, &all, &self.limits).and_then(|b| shard::rows_of::<T>(&b)) {
                 Ok(rows) => {
                     for (i, row) in rows.iter().enumerate() {
                         self.check_row(row, sp, file_index, offset + i as u64, sink);
@@ -537,46 +576,4 @@ impl Validator {
             sink.add(Some(at), Some("run_id"), format!("run {run_id} is not in the runs table"), "contribute the run, or leave run_id null for a stand-alone capture");
         }
     }
-}
-
-/// Compares a shard's Arrow schema with the table's, column by column. True when identical.
-fn schema_matches(schema: &TableSchema, opened: &OpenedShard, sink: &mut Sink) -> bool {
-    let expected = schema.arrow_schema();
-    let actual = opened.arrow_schema();
-    let mut ok = true;
-    let fix = "write shards with the edgebench dataset writer (see schema/v1/README.md)";
-    for field in expected.fields() {
-        match actual.field_with_name(field.name()) {
-            Err(_) => {
-                ok = false;
-                sink.add(None, Some(field.name()), "column is missing", fix);
-            }
-            Ok(found) => {
-                if found.data_type() != field.data_type() {
-                    ok = false;
-                    sink.add(None, Some(field.name()), format!("has type {}, expected {}", found.data_type(), field.data_type()), fix);
-                }
-                if found.is_nullable() != field.is_nullable() {
-                    ok = false;
-                    let say = |n: bool| if n { "nullable" } else { "not nullable" };
-                    sink.add(None, Some(field.name()), format!("is {}, expected {}", say(found.is_nullable()), say(field.is_nullable())), fix);
-                }
-            }
-        }
-    }
-    for field in actual.fields() {
-        if expected.field_with_name(field.name()).is_err() {
-            ok = false;
-            sink.add(None, Some(field.name()), format!("is not a column of `{}` in schema v1", schema.name), fix);
-        }
-    }
-    if ok {
-        let order: Vec<&String> = actual.fields().iter().map(|f| f.name()).collect();
-        let want: Vec<&String> = expected.fields().iter().map(|f| f.name()).collect();
-        if order != want {
-            ok = false;
-            sink.add(None, None, "columns are not in schema order", fix);
-        }
-    }
-    ok
 }

@@ -4,7 +4,7 @@
 //! (a contributed shard that breaks one is reported). Bounds are physical, not statistical: they
 //! reject negative durations, impossible rates and internal contradictions, not slow devices.
 
-use crate::schema::v1::{Backend, Generation, GenerationStatus, Kernel, Microbench, Published, Run, RunStatus, SCHEMA_VERSION};
+use crate::schema::v1::{Backend, Generation, GenerationStatus, Kernel, Microbench, Published, Run, RunStatus, SCHEMA_VERSION, known_versions, version_rank};
 use crate::schema::{Sha256Hex, Text, UtcMicros};
 
 /// One thing wrong with a row.
@@ -42,16 +42,14 @@ impl<'a> Checker<'a> {
         self.out.push(Issue { column, message: message.into(), fix: fix.into() });
     }
 
+    /// A version this tool knows. That it is the shard's own version is checked against the
+    /// footer (validator) or the writer's version (store), which a row alone cannot see.
     fn schema_version(&mut self, v: &str) {
-        let ok = v
-            .strip_prefix("1.")
-            .and_then(|minor| minor.parse::<u32>().ok())
-            .is_some_and(|minor| minor <= SCHEMA_VERSION[2..].parse::<u32>().unwrap_or(0));
-        if !ok {
+        if version_rank(v).is_none() {
             self.fail(
                 "schema_version",
-                format!("`{v}` is not a v1 schema version this tool knows (up to {SCHEMA_VERSION})"),
-                "write the row with the current dataset tool, or upgrade the tool",
+                format!("`{}` is not a v1 schema version this tool knows ({})", crate::schema::truncate(v, 40), known_versions()),
+                format!("write the row with the current dataset tool (version {SCHEMA_VERSION}), or upgrade the tool"),
             );
         }
     }

@@ -125,13 +125,58 @@ pub fn place(root: &Path, table: &str, device: &str, model: &str, bytes: &[u8], 
             bytes: bytes.len() as u64,
             schema_version: SCHEMA_VERSION.into(),
         });
-        // Row count from the footer, when there is one.
+        // Row count and version from the footer, when there is one.
         if let Ok(o) = shard::OpenedShard::open(bytes.to_vec().into(), &shard::Limits::default()) {
-            m.shards.last_mut().unwrap().rows = o.num_rows();
+            let entry = m.shards.last_mut().unwrap();
+            entry.rows = o.num_rows();
+            if let Some(version) = o.footer_version().filter(|v| VERSIONS.iter().any(|known| known.version == v)) {
+                entry.schema_version = version;
+            }
         }
         m.save(&manifest_path(root)).unwrap();
     }
     rel
+}
+
+/// Encodes rows as the writer of an older schema `version` did and places them in their
+/// partition, listed under that version.
+pub fn place_rows_at<T: Table>(root: &Path, mut rows: Vec<T>, version: &str) -> String {
+    let (device, model) = rows[0].partition();
+    let bytes = fixtures::encode_at_version(&mut rows, version).unwrap();
+    place(root, T::schema().name, &device, &model, &bytes, true)
+}
+
+/// Kernel rows as a 1.0 capture had them: the columns 1.1 added are null.
+pub fn kernels_of_1_0(device: &str) -> Vec<Kernel> {
+    ["mul_mat_q", "soft_max_f32"]
+        .iter()
+        .map(|name| {
+            let mut k = fixtures::kernel(device, "SmolLM2 135M", name, OpClass::Gemm, 10, 900.0);
+            k.timing_source = None;
+            k.schema_version = "1.0".into();
+            k
+        })
+        .collect()
+}
+
+/// Kernel rows of a 1.1 ggml op profile: the columns 1.1 added are filled.
+pub fn kernels_of_1_1(device: &str) -> Vec<Kernel> {
+    ["MUL_MAT q4_1 [576,576] [576,1]", "ADD f32 [576,1]"]
+        .iter()
+        .map(|name| {
+            let mut k = fixtures::kernel(device, "SmolLM2 135M", name, OpClass::Gemv, 30, 2000.0);
+            k.tool = ProfileTool::GgmlOp;
+            k.phase = Some(Phase::Decode);
+            k.op_name = Some(name.split(' ').next().unwrap().into());
+            k.weight_type = Some("q4_1".into());
+            k.token_columns = Some(1);
+            k.timing_source = Some(TimingSource::HostSynchronised);
+            k.phase_wall_ns = Some(1.0e6);
+            k.phase_tokens = Some(30);
+            k.kernel_id = k.compute_id();
+            k
+        })
+        .collect()
 }
 
 /// Encodes rows with the real encoder (no row checks) and places them in their partition.

@@ -1,0 +1,59 @@
+//! The rules that keep old shards valid, checked on the schema value: a minor version only adds
+//! nullable columns, every `since` is a known version, each version has its own column set.
+
+use super::*;
+
+fn numeric(version: &str) -> (u32, u32) {
+    let (major, minor) = version.split_once('.').expect("versions are major.minor");
+    (major.parse().expect("numeric major"), minor.parse().expect("numeric minor"))
+}
+
+/// The rule that keeps old shards valid: a minor version only adds nullable columns.
+#[test]
+fn columns_added_after_1_0_are_nullable_and_name_known_versions() {
+    for table in TABLES {
+        for column in table.columns {
+            assert!(version_rank(column.since).is_some(), "{}.{}: since `{}` is not in VERSIONS", table.name, column.name, column.since);
+            if column.since != VERSIONS[0].version {
+                assert!(column.nullable, "{}.{} was added in {} and must be nullable", table.name, column.name, column.since);
+            }
+        }
+    }
+}
+
+#[test]
+fn versions_are_v1_minors_in_order_ending_at_the_writers() {
+    assert_eq!(VERSIONS.last().map(|v| v.version), Some(SCHEMA_VERSION));
+    assert_eq!(VERSIONS[0].version, "1.0");
+    for pair in VERSIONS.windows(2) {
+        let (a, b) = (numeric(pair[0].version), numeric(pair[1].version));
+        assert_eq!(b, (1, a.1 + 1), "{} follows {}: minor versions of v1 go up by one", pair[1].version, pair[0].version);
+    }
+    // Every minor version added something.
+    for v in &VERSIONS[1..] {
+        assert!(TABLES.iter().any(|t| t.columns.iter().any(|c| c.since == v.version)), "{} adds no column", v.version);
+        assert!(!v.added.trim().is_empty());
+    }
+}
+
+#[test]
+fn each_version_has_its_own_column_set() {
+    let at_1_0 = Kernel::SCHEMA.columns_at("1.0").unwrap();
+    let at_1_1 = Kernel::SCHEMA.columns_at("1.1").unwrap();
+    assert_eq!(at_1_1.len(), Kernel::SCHEMA.columns.len());
+    let added = Kernel::SCHEMA.columns.iter().filter(|c| c.since == "1.1").count();
+    assert!(added >= 10);
+    assert_eq!(at_1_0.len(), Kernel::SCHEMA.columns.len() - added);
+    assert!(!at_1_0.iter().any(|c| c.name == "phase" || c.name == "active_warps_per_cycle"));
+    assert_eq!(Kernel::SCHEMA.arrow_schema_at(SCHEMA_VERSION).unwrap(), Kernel::SCHEMA.arrow_schema());
+    // Tables that 1.1 did not touch have the same columns at both versions.
+    assert_eq!(Run::SCHEMA.arrow_schema_at("1.0"), Run::SCHEMA.arrow_schema_at("1.1"));
+    assert!(Kernel::SCHEMA.columns_at("1.7").is_none());
+    assert!(Kernel::SCHEMA.columns_at("2.0").is_none());
+    // A set of columns is recognised as the version it belongs to.
+    let old = Kernel::SCHEMA.arrow_schema_at("1.0").unwrap();
+    assert_eq!(Kernel::SCHEMA.version_of_fields(old.fields()), Some("1.0"));
+    assert_eq!(Kernel::SCHEMA.version_of_fields(Kernel::SCHEMA.arrow_schema().fields()), Some("1.1"));
+    // Where versions share their columns, the newest is named.
+    assert_eq!(Run::SCHEMA.version_of_fields(Run::SCHEMA.arrow_schema().fields()), Some("1.1"));
+}
