@@ -13,7 +13,9 @@
 //! model, repetition and prompt, and every derived column is consistent, so the rows pass the
 //! store's checks. A few rows exercise the report's edge cases: one-token outputs (no TPOT, no
 //! decode rate), failed generations, unscored prompts (no relevance), a device without a power
-//! sensor (no power, no energy) and devices without a power mode.
+//! sensor (no power, no energy) and devices without a power mode. Each CPU cell also has
+//! `PROFILE_CAPTURES` ggml op profiles of each phase (prefill, decode), so the kernel analysis
+//! runs too.
 //!
 //! Rows are labelled `synthetic` (device labels, collector version): they are benchmark inputs,
 //! never results. Each cell is committed on its own, so memory stays bounded by one cell.
@@ -23,7 +25,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use edgebench_dataset::fixtures;
-use edgebench_dataset::schema::v1::{Backend, Generation, GenerationStatus, Run, RunStatus};
+use edgebench_dataset::schema::v1::{Backend, Generation, GenerationStatus, Kernel, OpClass, Phase, Run, RunStatus};
 use edgebench_dataset::schema::{Sha256Hex, Text, UtcMicros};
 use edgebench_dataset::store::WriteBatch;
 use edgebench_dataset::{Store, Table};
@@ -48,6 +50,8 @@ const MODELS: [(&str, &str, u64); 5] = [
 const BACKENDS: [Backend; 2] = [Backend::Cpu, Backend::Cuda];
 const MAX_PROMPTS: u32 = 50;
 const RUN_SPACING_US: i64 = 600_000_000;
+/// ggml op captures per phase of each CPU cell.
+const PROFILE_CAPTURES: u32 = 3;
 
 /// splitmix64: a deterministic, well-mixed hash of `x`.
 fn mix(mut x: u64) -> u64 {
@@ -220,6 +224,43 @@ impl Cell {
     }
 }
 
+impl Cell {
+    /// ggml op captures of this (CPU) cell: weight products as GEMM in prefill (40 token
+    /// columns) and GEMV in decode (one), the other classes shrinking as the model grows.
+    fn profiles(&self) -> Vec<Kernel> {
+        let mut rows = Vec::new();
+        for capture in 0..PROFILE_CAPTURES {
+            let j = |what: u64| 1.0 + 0.05 * jitter(&[self.index, u64::from(capture), what]);
+            for (phase, product, columns, calls) in [(Phase::Prefill, OpClass::Gemm, 40, 30), (Phase::Decode, OpClass::Gemv, 1, 2970)] {
+                let weights_ns = 2.0e6 * self.size() * self.speed * j(20);
+                let op = |op, class, weight_type, token_columns, share: f64| fixtures::OpTiming {
+                    op,
+                    class,
+                    weight_type,
+                    token_columns,
+                    calls,
+                    avg_ns: weights_ns * share / calls as f64,
+                };
+                let small = 0.25 / self.size().sqrt();
+                let ops = [
+                    op("MUL_MAT", product, Some(self.quant), Some(columns), 1.0),
+                    op("MUL_MAT", OpClass::Attention, Some("f16"), Some(columns), small * j(21)),
+                    op("RMS_NORM", OpClass::Norm, None, None, small * 0.4 * j(22)),
+                    op("MUL", OpClass::Elementwise, None, None, small * 0.5 * j(23)),
+                    op("ROPE", OpClass::Rope, None, None, small * 0.2 * j(24)),
+                ];
+                let mut capture_rows = fixtures::ggml_op_capture(self.device, self.model, phase, capture, &ops, 0.95, 1.6 * j(25));
+                for k in &mut capture_rows {
+                    k.power_mode = self.mode.map(Into::into);
+                    k.kernel_id = k.compute_id();
+                }
+                rows.extend(capture_rows);
+            }
+        }
+        rows
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (root, rows) = match args.as_slice() {
@@ -291,14 +332,19 @@ fn write(root: &std::path::Path, rows: u64) -> Result<(), String> {
             generations.extend((0..prompts).map(|p| cell.generation(&run, p)));
             runs.push(run);
         }
+        let mut kernels = Vec::new();
         if !cell.gpu() {
             runs.push(cell.failed_run(reps, prompts));
+            kernels = cell.profiles();
         }
         run_rows += runs.len() as u64;
         generation_rows += generations.len() as u64;
         let mut batch = WriteBatch::default();
         store.stage(&mut batch, runs).map_err(|e| e.to_string())?;
         store.stage(&mut batch, generations).map_err(|e| e.to_string())?;
+        if !kernels.is_empty() {
+            store.stage(&mut batch, kernels).map_err(|e| e.to_string())?;
+        }
         store.commit(batch).map_err(|e| e.to_string())?;
         eprintln!(
             "synthetic_dataset: cell {}/{n_cells} ({} · {} · {}): {generation_rows} generations so far, {:.1} s",

@@ -4,17 +4,19 @@
 //! paper reports a number for. Each run (repetition) of a cell gives one value per metric
 //! ([`Metric::of_run`]); the cell's figure is the median over its completed runs with a
 //! distribution-free interval ([`crate::stats`]). Failed runs never contribute values; they are
-//! counted in the coverage matrix.
+//! counted in the coverage matrix. Kernel profiles have cells of their own (with the phase and
+//! the timing source in the key), computed in [`crate::kernels`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use edgebench_dataset::ids::slug;
-use edgebench_dataset::schema::v1::{Backend, FusionVariant, OpClass, Protocol, Published, RunStatus};
+use edgebench_dataset::schema::v1::{Backend, FusionVariant, Protocol, Published, RunStatus};
 
 use crate::load::RunSummary as Run;
 
+use crate::kernels::{self, KernelCell, PublishedNcu, PublishedShares};
 use crate::load::Dataset;
 use crate::metrics::Metric;
 use crate::stats::{self, LEVEL, MedianEstimate, RatioEstimate};
@@ -159,19 +161,6 @@ impl Comparison {
     }
 }
 
-/// Share of GPU (or op) time per kernel class for one cell, the median over its captures.
-#[derive(Debug, Clone, Serialize)]
-pub struct KernelShares {
-    pub key: CellKey,
-    pub captures: usize,
-    pub tools: BTreeSet<String>,
-    /// Median share of each class over the captures, in [0, 1]; classes with no time are absent.
-    pub shares: BTreeMap<OpClass, f64>,
-    /// Median over captures of the achieved occupancy of the GEMM kernels, time-weighted, when
-    /// Nsight Compute rows carry it.
-    pub gemm_achieved_occupancy_pct: Option<f64>,
-}
-
 /// The fusion micro-benchmark on one platform and problem size.
 #[derive(Debug, Clone, Serialize)]
 pub struct FusionResult {
@@ -226,7 +215,12 @@ pub struct PublishedValue {
 pub struct Analysis {
     pub cells: Vec<Cell>,
     pub ratios: Vec<Ratio>,
-    pub kernel_shares: Vec<KernelShares>,
+    /// Kernel profiles per device × back-end × mode × model × phase × timing source.
+    pub kernel_cells: Vec<KernelCell>,
+    /// The paper's Fig. 9 bars (published kernel-class shares).
+    pub published_kernel_shares: Vec<PublishedShares>,
+    /// The paper's Nsight Compute numbers.
+    pub published_ncu: Vec<PublishedNcu>,
     pub fusion: Vec<FusionResult>,
     pub models: Vec<ModelInfo>,
     pub devices: Vec<DeviceInfo>,
@@ -268,7 +262,9 @@ pub fn analyse(data: &Dataset) -> Analysis {
     let models = models(&data.runs);
     let mut analysis = Analysis {
         ratios: Vec::new(),
-        kernel_shares: kernel_shares(data),
+        kernel_cells: kernels::kernel_cells(&data.kernels, |model| quantization_of(&data.runs, model)),
+        published_kernel_shares: kernels::published_shares(&data.published),
+        published_ncu: kernels::published_ncu(&data.published),
         fusion: fusion(data),
         devices: devices(&data.runs),
         published: published(&data.published),
@@ -384,81 +380,13 @@ fn ratios(analysis: &Analysis) -> Vec<Ratio> {
     out
 }
 
-fn kernel_shares(data: &Dataset) -> Vec<KernelShares> {
-    // capture → (cell, tool, time per class, gemm occupancy numerator/denominator)
-    struct Capture {
-        key: CellKey,
-        tool: String,
-        per_class: BTreeMap<OpClass, f64>,
-        gemm_occupancy: (f64, f64),
+/// Kernel rows carry no quantisation; take it from the runs of the same model when they agree.
+fn quantization_of(runs: &[Run], model: &str) -> Option<String> {
+    let quants: BTreeSet<&Option<String>> = runs.iter().filter(|r| r.model_name == model).map(|r| &r.model_file_type).collect();
+    match quants.into_iter().collect::<Vec<_>>().as_slice() {
+        [only] => (*only).clone(),
+        _ => None,
     }
-    let mut captures: BTreeMap<String, Capture> = BTreeMap::new();
-    for k in &data.kernels {
-        let capture = captures.entry(k.capture_id.to_string()).or_insert_with(|| Capture {
-            key: CellKey {
-                device: k.device_label.clone(),
-                backend: k.backend,
-                power_mode: k.power_mode.clone(),
-                protocol: None,
-                model: k.model_name.clone(),
-                quantization: None,
-            },
-            tool: k.tool.as_str().to_owned(),
-            per_class: BTreeMap::new(),
-            gemm_occupancy: (0.0, 0.0),
-        });
-        if k.total_ns.is_finite() && k.total_ns > 0.0 {
-            *capture.per_class.entry(k.op_class).or_default() += k.total_ns;
-            if k.op_class == OpClass::Gemm
-                && let Some(occ) = k.achieved_occupancy_pct.filter(|o| o.is_finite())
-            {
-                capture.gemm_occupancy.0 += occ * k.total_ns;
-                capture.gemm_occupancy.1 += k.total_ns;
-            }
-        }
-    }
-    // Kernel rows carry no quantisation; take it from the runs of the same model when they agree.
-    let quant_of = |model: &str| -> Option<String> {
-        let quants: BTreeSet<&Option<String>> =
-            data.runs.iter().filter(|r| r.model_name == model).map(|r| &r.model_file_type).collect();
-        match quants.into_iter().collect::<Vec<_>>().as_slice() {
-            [only] => (*only).clone(),
-            _ => None,
-        }
-    };
-    let mut by_cell: BTreeMap<CellKey, Vec<Capture>> = BTreeMap::new();
-    for (_, mut capture) in captures {
-        capture.key.quantization = quant_of(&capture.key.model);
-        by_cell.entry(capture.key.clone()).or_default().push(capture);
-    }
-    by_cell
-        .into_iter()
-        .map(|(key, caps)| {
-            let classes: BTreeSet<OpClass> = caps.iter().flat_map(|c| c.per_class.keys().copied()).collect();
-            let shares = classes
-                .into_iter()
-                .filter_map(|class| {
-                    let per_capture: Vec<f64> = caps
-                        .iter()
-                        .filter_map(|c| {
-                            let total: f64 = c.per_class.values().sum();
-                            (total > 0.0).then(|| c.per_class.get(&class).copied().unwrap_or(0.0) / total)
-                        })
-                        .collect();
-                    stats::median(&per_capture, LEVEL).map(|m| (class, m.median))
-                })
-                .collect();
-            let occupancies: Vec<f64> =
-                caps.iter().filter(|c| c.gemm_occupancy.1 > 0.0).map(|c| c.gemm_occupancy.0 / c.gemm_occupancy.1).collect();
-            KernelShares {
-                captures: caps.len(),
-                tools: caps.iter().map(|c| c.tool.clone()).collect(),
-                shares,
-                gemm_achieved_occupancy_pct: stats::median(&occupancies, LEVEL).map(|m| m.median),
-                key,
-            }
-        })
-        .collect()
 }
 
 fn fusion(data: &Dataset) -> Vec<FusionResult> {
@@ -558,10 +486,21 @@ fn published(rows: &[Published]) -> Vec<PublishedValue> {
 /// Whether a published row speaks about `key`: same device and model (compared as slugs, so
 /// spelling and case do not matter), and the same back-end and power mode where it states them.
 pub fn published_matches(row: &Published, key: &CellKey) -> bool {
-    slug(&row.device_label) == slug(&key.device)
-        && row.model_name.as_deref().is_some_and(|m| slug(m) == slug(&key.model))
-        && row.backend.is_none_or(|b| b == key.backend)
-        && match (&row.power_mode, &key.power_mode) {
+    published_target_matches(&row.device_label, row.model_name.as_deref(), row.backend, row.power_mode.as_deref(), key)
+}
+
+/// [`published_matches`] on the parts of a published row that say what it is about.
+pub fn published_target_matches(
+    device: &str,
+    model: Option<&str>,
+    backend: Option<Backend>,
+    power_mode: Option<&str>,
+    key: &CellKey,
+) -> bool {
+    slug(device) == slug(&key.device)
+        && model.is_some_and(|m| slug(m) == slug(&key.model))
+        && backend.is_none_or(|b| b == key.backend)
+        && match (power_mode, &key.power_mode) {
             (Some(a), Some(b)) => slug(a) == slug(b),
             (None, _) => true,
             (Some(_), None) => false,

@@ -4,14 +4,14 @@
 
 use serde::Serialize;
 
-use edgebench_dataset::schema::v1::OpClass;
-
 use crate::analysis::{Analysis, CellKey, Comparison, published_matches};
-use crate::figures::{self, BarChart, BarSeries, BarValue, Scale, ShareChart};
+use crate::figures::{self, BarChart, BarSeries, BarValue, Scale};
 use crate::findings::{self, Finding, Verdict};
 use crate::format;
 use crate::metrics::Metric;
 use crate::stats::{LEVEL, min_runs_for_interval};
+
+mod kernels;
 
 /// Everything the templates see.
 #[derive(Debug, Clone, Serialize)]
@@ -63,8 +63,8 @@ pub struct FigureDoc {
     pub svg: String,
     /// No data: the figure is a placeholder that says so.
     pub empty: bool,
-    /// The table that gives the figure's numbers, by id.
-    pub table: Option<String>,
+    /// The tables that give the figure's numbers (and what goes with them), by id, in order.
+    pub tables: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -118,9 +118,9 @@ pub fn build(analysis: &Analysis) -> ReportDocument {
         figures.push(metric_figure(analysis, metric, &table.id));
         tables.push(table);
     }
-    let kernel_table = kernel_table(analysis);
-    figures.push(kernel_figure(analysis, &kernel_table.id));
-    tables.push(kernel_table);
+    let (kernel_figure, kernel_tables) = kernels::kernel_section(analysis);
+    figures.push(kernel_figure);
+    tables.extend(kernel_tables);
     let fusion_table = fusion_table(analysis);
     figures.push(fusion_figure(analysis, &fusion_table.id));
     tables.push(fusion_table);
@@ -414,63 +414,7 @@ fn metric_figure(analysis: &Analysis, metric: Metric, table_id: &str) -> FigureD
         file: format!("figures/{}.svg", metric.key()),
         svg,
         empty,
-        table: Some(table_id.to_owned()),
-    }
-}
-
-fn kernel_table(analysis: &Analysis) -> TableDoc {
-    let classes = present_classes(analysis);
-    let mut columns = vec!["Device".to_owned(), "Back-end".to_owned(), "Mode".to_owned(), "Model".to_owned(), "Captures".to_owned()];
-    columns.extend(classes.iter().map(|c| findings::class_name(*c).to_owned()));
-    let rows = analysis
-        .kernel_shares
-        .iter()
-        .map(|k| {
-            let [device, backend, mode, _, model] = cell_columns(&k.key);
-            let mut cells = vec![device, backend, mode, model, format!("{} ({})", k.captures, k.tools.iter().cloned().collect::<Vec<_>>().join(", "))];
-            cells.extend(classes.iter().map(|c| k.shares.get(c).map(|s| format::percent(*s)).unwrap_or_else(|| MISSING.to_owned())));
-            RowDoc { cells, published: false }
-        })
-        .collect();
-    TableDoc {
-        id: "kernel_shares".to_owned(),
-        title: "Kernel time by class".to_owned(),
-        caption: "Share of GPU kernel (or ggml op) time per class, the median over a cell's profile captures; classes come from the kernel class table.".to_owned(),
-        columns,
-        rows,
-        empty_message: "No kernel profile in the dataset yet.".to_owned(),
-    }
-}
-
-fn present_classes(analysis: &Analysis) -> Vec<OpClass> {
-    let set: std::collections::BTreeSet<OpClass> = analysis.kernel_shares.iter().flat_map(|k| k.shares.keys().copied()).collect();
-    set.into_iter().collect()
-}
-
-fn kernel_figure(analysis: &Analysis, table_id: &str) -> FigureDoc {
-    let classes = present_classes(analysis);
-    let empty = analysis.kernel_shares.is_empty();
-    let svg = if empty {
-        figures::empty_svg("no data: no kernel profile in the dataset")
-    } else {
-        figures::share_chart_svg(&ShareChart {
-            rows: analysis.kernel_shares.iter().map(|k| format!("{} · {}", k.key.platform().label(), k.key.model)).collect(),
-            classes: classes.iter().map(|c| findings::class_name(*c).to_owned()).collect(),
-            shares: analysis
-                .kernel_shares
-                .iter()
-                .map(|k| classes.iter().map(|c| k.shares.get(c).copied().unwrap_or(0.0)).collect())
-                .collect(),
-        })
-    };
-    FigureDoc {
-        id: "kernel_shares".to_owned(),
-        title: "Kernel time by class (the paper's Fig. 9)".to_owned(),
-        caption: "Share of kernel time per class for each profiled platform and model.".to_owned(),
-        file: "figures/kernel_shares.svg".to_owned(),
-        svg,
-        empty,
-        table: Some(table_id.to_owned()),
+        tables: vec![table_id.to_owned()],
     }
 }
 
@@ -534,7 +478,7 @@ fn fusion_figure(analysis: &Analysis, table_id: &str) -> FigureDoc {
         file: "figures/fusion.svg".to_owned(),
         svg,
         empty,
-        table: Some(table_id.to_owned()),
+        tables: vec![table_id.to_owned()],
     }
 }
 

@@ -40,6 +40,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::Serialize;
 
+mod share_chart;
+
+pub use share_chart::{ShareBar, ShareChart, SharePanel, share_chart_svg};
+
 /// Font family named in every SVG text element: embedded in the PDF renderer, falls back to monospace in browsers.
 pub const FONT_FAMILY: &str = "DejaVu Sans Mono";
 
@@ -83,17 +87,6 @@ pub struct BarChart {
     pub scale: Scale,
 }
 
-/// A chart of 100 %-stacked horizontal bars, e.g. kernel time by class.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ShareChart {
-    /// One horizontal bar per row, top to bottom.
-    pub rows: Vec<String>,
-    /// Stacked segments and legend entries, in the same order in every row.
-    pub classes: Vec<String>,
-    /// `shares[row][class]` in `[0, 1]`; a row sums to about 1.
-    pub shares: Vec<Vec<f64>>,
-}
-
 // ---------------------------------------------------------------------------------------------
 // Geometry and style
 // ---------------------------------------------------------------------------------------------
@@ -129,10 +122,6 @@ const LEGEND_SWATCH: i32 = 12;
 const LEGEND_TEXT_GAP: i32 = 6;
 const LEGEND_ENTRY_GAP: f64 = 22.0;
 const LEGEND_MAX_COLS: usize = 40;
-const SHARE_ROW_H: u32 = 30;
-/// Thickest share bar: with only a few rows, thicker bars would look like slabs.
-const MAX_SHARE_BAR_PX: f64 = 36.0;
-const SHARE_LABEL_MAX_COLS: usize = 36;
 const GROUP_LABEL_VERTICAL_MAX_COLS: usize = 18;
 /// Bars wider than this look like slabs when a chart has few groups and series.
 const MAX_BAR_PX: f64 = 56.0;
@@ -875,134 +864,4 @@ fn draw_group_labels(area: &Area<'_>, plan: &BarPlan, x_pixels: Range<i32>, axis
         }
     }
     Ok(())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Share chart
-// ---------------------------------------------------------------------------------------------
-
-struct ShareRow {
-    label: String,
-    /// `(class, start %, end %)`, left to right.
-    segments: Vec<(usize, f64, f64)>,
-}
-
-struct SharePlan {
-    rows: Vec<ShareRow>,
-    legend: Legend,
-    y_area: u32,
-    x_area: u32,
-    plot_height: u32,
-    height: u32,
-}
-
-impl SharePlan {
-    fn new(chart: &ShareChart) -> Option<Self> {
-        if chart.rows.is_empty() || chart.classes.is_empty() {
-            return None;
-        }
-        let rows: Vec<ShareRow> = chart
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(r, label)| {
-                let shares = chart.shares.get(r).map(Vec::as_slice).unwrap_or_default();
-                // Shares are drawn as given, not renormalised: a row that sums to less than one
-                // shows the gap, and anything past 100 % is cut at the end of the bar.
-                let mut start = 0.0;
-                let mut segments = Vec::new();
-                for (class, &share) in shares.iter().enumerate().take(chart.classes.len()) {
-                    if !(share.is_finite() && share > 0.0) || start >= 100.0 {
-                        continue;
-                    }
-                    let end = (start + share * 100.0).min(100.0);
-                    segments.push((class, start, end));
-                    start = end;
-                }
-                ShareRow { label: ellipsize(&clean(label), SHARE_LABEL_MAX_COLS), segments }
-            })
-            .collect();
-        if rows.iter().all(|row| row.segments.is_empty()) {
-            return None;
-        }
-
-        let longest = rows.iter().map(|row| text_width(&row.label, TICK_PX)).fold(0.0, f64::max);
-        let y_area = (longest + f64::from(2 * TICK_SIZE) + 6.0).ceil() as u32;
-        let x_area = 2 * TICK_SIZE as u32 + (TICK_PX * 1.3).ceil() as u32 + 4;
-        let legend = Legend::new(chart.classes.iter().map(String::as_str));
-        let plot_height = u32::try_from(rows.len()).unwrap_or(u32::MAX).saturating_mul(SHARE_ROW_H).max(120);
-        let height = MARGIN_TOP + plot_height + x_area + legend.height + MARGIN_BOTTOM;
-        Some(Self { rows, legend, y_area, x_area, plot_height, height })
-    }
-}
-
-/// 100%-stacked horizontal bars (kernel time by class); percentages as x axis 0–100 %.
-pub fn share_chart_svg(chart: &ShareChart) -> String {
-    let Some(plan) = SharePlan::new(chart) else {
-        return empty_svg("no data");
-    };
-    render((WIDTH, plan.height), |root| draw_share_chart(root, &plan))
-}
-
-fn draw_share_chart(root: &Area<'_>, plan: &SharePlan) -> Drawn {
-    root.fill(&WHITE)?;
-    let (upper, lower) = root.split_vertically(MARGIN_TOP + plan.plot_height + plan.x_area);
-    let n = plan.rows.len();
-    // Row r occupies [n - r - 1, n - r) so that the first row is at the top.
-    let center = |r: usize| (n - r) as f64 - 0.5;
-    let ticks = vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0];
-    let x = Ticked::<RangedCoordf64>::new(0.0..100.0, ticks, Vec::new());
-    let y = Ticked::<RangedCoordf64>::new(0.0..n as f64, (0..n).map(center).collect(), Vec::new());
-    let mut chart = ChartBuilder::on(&upper)
-        .margin_top(MARGIN_TOP)
-        .margin_left(MARGIN_LEFT)
-        .margin_right(MARGIN_RIGHT)
-        .x_label_area_size(plan.x_area)
-        .y_label_area_size(plan.y_area)
-        .build_cartesian_2d(x, y)?;
-    let x_format = |v: &f64| format!("{}%", format_tick(*v));
-    // The only y values labelled are the row centres given as key points above.
-    let y_format = |v: &f64| {
-        let from_top = (n as f64 - 0.5 - v).round() as usize;
-        plan.rows.get(from_top).map(|row| row.label.clone()).unwrap_or_default()
-    };
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .bold_line_style(BLACK.mix(0.14))
-        .axis_style(INK)
-        .set_all_tick_mark_size(TICK_SIZE)
-        .label_style(text_style(TICK_PX, INK))
-        .x_label_formatter(&x_format)
-        .y_label_formatter(&y_format)
-        .draw()?;
-
-    let plot = chart.plotting_area();
-    let (x_pixels, _) = plot.get_pixel_range();
-    let px_per_percent = f64::from(x_pixels.end - x_pixels.start) / 100.0;
-    let slot_px = f64::from(plan.plot_height) / n as f64;
-    let half = (0.35f64).min(MAX_SHARE_BAR_PX / 2.0 / slot_px);
-    for (r, row) in plan.rows.iter().enumerate() {
-        let (y0, y1) = (center(r) - half, center(r) + half);
-        if row.segments.is_empty() {
-            let style = anchored(&text_style(NOTE_PX, MUTED), HPos::Left, VPos::Center);
-            plot.draw(&Text::new("n/a", (0.5, center(r)), style))?;
-            continue;
-        }
-        for &(class, start, end) in &row.segments {
-            let swatch = swatch(class);
-            let corners = [(start, y0), (end, y1)];
-            plot.draw(&Rectangle::new(corners, swatch.fill.filled()))?;
-            if let Some(outline) = swatch.outline {
-                plot.draw(&Rectangle::new(corners, outline.stroke_width(1)))?;
-            }
-            let label = format!("{:.0}%", end - start);
-            if (end - start) * px_per_percent >= text_width(&label, SEGMENT_PX) + 6.0 {
-                let style =
-                    anchored(&text_style(SEGMENT_PX, text_on(swatch.fill)), HPos::Center, VPos::Center);
-                plot.draw(&Text::new(label, ((start + end) / 2.0, center(r)), style))?;
-            }
-        }
-    }
-    plan.legend.draw(&lower)
 }

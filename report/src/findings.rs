@@ -12,6 +12,9 @@
 //!   so "holds on 4 platforms, fails on 1" is visible);
 //! - *insufficient data*: no decisive comparison, either because no cell pair exists or because
 //!   the intervals are too wide or missing (fewer than 6 runs).
+//!
+//! The kernel-level claims of Section V, and how the paper's "GEMM" is read against llama.cpp's
+//! GEMV kernels, are in [`kernel_claims`].
 
 use serde::Serialize;
 
@@ -20,6 +23,10 @@ use edgebench_dataset::schema::v1::{Backend, OpClass};
 use crate::analysis::{Analysis, CellKey, Comparison, Ratio};
 use crate::format;
 use crate::metrics::Metric;
+
+mod kernel_claims;
+
+pub use kernel_claims::{GemmReading, class_name, kernel_cell_label, phase_label, share_text, timing_label, timing_words};
 
 /// Which side of the reference the paper puts the numerator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,11 +60,17 @@ pub enum Test {
     BackendGainGrowsWithSize { metric: Metric },
     /// For each model, the medians of `metric` on all platforms stay within a factor 1 + `spread`.
     StableAcrossPlatforms { metric: Metric, spread: f64 },
-    /// `class` has the largest share of kernel time in every profiled cell.
+    /// `class` has the largest share of kernel time in every kernel cell (GEMM under the phase's
+    /// [`GemmReading`]).
     LargestKernelClass { class: OpClass },
-    /// For each model profiled on several devices, `class`'s share is lower on the device with the
-    /// higher decode rate.
-    ShareFallsOnFasterDevice { class: OpClass },
+    /// For each model profiled with a GPU back-end on several devices (same phase and timing
+    /// source), `class`'s share lies on the `expect` side on the device with the higher decode
+    /// rate.
+    ShareOnFasterDevice { class: OpClass, expect: Direction },
+    /// On each device, back-end, mode, phase and timing source, `class`'s share of every model
+    /// whose name contains `higher` exceeds that of every model whose name contains `lower`
+    /// (case-insensitive).
+    ShareAboveByFamily { class: OpClass, higher: &'static str, lower: &'static str },
     /// The fused variant of every fusion micro-benchmark takes less time than the unfused one.
     FusionFaster,
 }
@@ -160,7 +173,21 @@ pub const CLAIMS: &[Claim] = &[
         test: Test::GrowsWithModelSize { metric: Metric::Relevance, backend: None, expect: Direction::Higher },
     },
     Claim { id: "gemm-largest-kernel-class", section: "V", test: Test::LargestKernelClass { class: OpClass::Gemm } },
-    Claim { id: "gemm-share-falls-on-faster-gpu", section: "V.1", test: Test::ShareFallsOnFasterDevice { class: OpClass::Gemm } },
+    Claim {
+        id: "gemm-share-falls-on-faster-gpu",
+        section: "V.1",
+        test: Test::ShareOnFasterDevice { class: OpClass::Gemm, expect: Direction::Lower },
+    },
+    Claim {
+        id: "elementwise-share-rises-on-faster-gpu",
+        section: "V.1",
+        test: Test::ShareOnFasterDevice { class: OpClass::Elementwise, expect: Direction::Higher },
+    },
+    Claim {
+        id: "gemv-share-gemma-above-qwen",
+        section: "V.3",
+        test: Test::ShareAboveByFamily { class: OpClass::Gemv, higher: "gemma", lower: "qwen" },
+    },
     Claim { id: "fusion-cuts-time", section: "V (Fig. 10)", test: Test::FusionFaster },
 ];
 
@@ -218,8 +245,9 @@ fn evaluate_claim(claim: &Claim, analysis: &Analysis) -> Finding {
         Test::GrowsWithModelSize { metric, backend, expect } => grows_with_size(analysis, metric, backend, expect),
         Test::BackendGainGrowsWithSize { metric } => backend_gain_grows(analysis, metric),
         Test::StableAcrossPlatforms { metric, spread } => stable(analysis, metric, spread),
-        Test::LargestKernelClass { class } => largest_class(analysis, class),
-        Test::ShareFallsOnFasterDevice { class } => share_falls(analysis, class),
+        Test::LargestKernelClass { class } => kernel_claims::largest_class(analysis, class),
+        Test::ShareOnFasterDevice { class, expect } => kernel_claims::share_on_faster_device(analysis, class, expect),
+        Test::ShareAboveByFamily { class, higher, lower } => kernel_claims::share_above_by_family(analysis, class, higher, lower),
         Test::FusionFaster => fusion(analysis),
     };
     let agree = evidence.iter().filter(|e| e.agrees == Some(true)).count();
@@ -242,10 +270,6 @@ fn evaluate_claim(claim: &Claim, analysis: &Analysis) -> Finding {
         s
     };
     Finding { id: claim.id, section: claim.section, claim: statement, verdict, summary, evidence }
-}
-
-fn cell_label(key: &CellKey) -> String {
-    format!("{}, {}", key.platform().label(), key.model_key().label())
 }
 
 /// What a ratio interval says about which side of 1 the numerator is on.
@@ -477,86 +501,6 @@ fn stable(analysis: &Analysis, metric: Metric, spread: f64) -> Evaluation {
     (statement, evidence, "one model measured on two or more platforms")
 }
 
-fn largest_class(analysis: &Analysis, class: OpClass) -> Evaluation {
-    let statement = format!("{} kernels take the largest share of kernel time in every profile.", class_name(class));
-    let evidence = analysis
-        .kernel_shares
-        .iter()
-        .filter_map(|k| {
-            let (top, top_share) = k.shares.iter().max_by(|a, b| a.1.total_cmp(b.1))?;
-            let own = k.shares.get(&class).copied().unwrap_or(0.0);
-            Some(Evidence {
-                subject: cell_label(&k.key),
-                result: format!(
-                    "{} {}; largest class {} {} (median of {} capture(s); shares carry no interval)",
-                    class_name(class),
-                    format::percent(own),
-                    class_name(*top),
-                    format::percent(*top_share),
-                    k.captures
-                ),
-                agrees: Some(*top == class),
-            })
-        })
-        .collect();
-    (statement, evidence, "kernel profiles (nsys, ncu or ggml op timings)")
-}
-
-fn share_falls(analysis: &Analysis, class: OpClass) -> Evaluation {
-    let statement = format!(
-        "For the same model, the {} share of kernel time is lower on the device with the higher decode rate.",
-        class_name(class)
-    );
-    let mut evidence = Vec::new();
-    let models: std::collections::BTreeSet<String> = analysis.kernel_shares.iter().map(|k| k.key.model.clone()).collect();
-    for model in models {
-        // Each profiled cell with the decode rate measured for the same cell.
-        let mut profiled: Vec<(&crate::analysis::KernelShares, &crate::stats::MedianEstimate)> = analysis
-            .kernel_shares
-            .iter()
-            .filter(|k| k.key.model == model)
-            .filter_map(|k| {
-                let cell = analysis.cells.iter().find(|c| {
-                    c.key.device == k.key.device
-                        && c.key.backend == k.key.backend
-                        && c.key.power_mode == k.key.power_mode
-                        && c.key.model == k.key.model
-                })?;
-                Some((k, cell.estimates.get(&Metric::DecodeTokensPerS)?))
-            })
-            .collect();
-        if profiled.len() < 2 {
-            continue;
-        }
-        profiled.sort_by(|a, b| a.1.median.total_cmp(&b.1.median));
-        let (slow, fast) = (profiled[0], profiled[profiled.len() - 1]);
-        let speed_decided = matches!((slow.1.interval, fast.1.interval), (Some(s), Some(f)) if f.low > s.high);
-        let (s_share, f_share) =
-            (slow.0.shares.get(&class).copied().unwrap_or(0.0), fast.0.shares.get(&class).copied().unwrap_or(0.0));
-        let agrees = speed_decided.then_some(f_share < s_share);
-        let word = if !speed_decided {
-            "decode rates not distinguishable"
-        } else if f_share < s_share {
-            "lower on the faster device"
-        } else {
-            "not lower on the faster device"
-        };
-        evidence.push(Evidence {
-            subject: format!("{model}: {} vs {}", fast.0.key.platform().label(), slow.0.key.platform().label()),
-            result: format!(
-                "{} share {} vs {} at decode {} vs {} tokens/s: {word}",
-                class_name(class),
-                format::percent(f_share),
-                format::percent(s_share),
-                format::sig3(fast.1.median),
-                format::sig3(slow.1.median)
-            ),
-            agrees,
-        });
-    }
-    (statement, evidence, "one model profiled on two devices whose decode rates were measured")
-}
-
 fn fusion(analysis: &Analysis) -> Evaluation {
     let statement = "The fused kernel takes less time than the unfused kernels.".to_owned();
     let evidence = analysis
@@ -573,19 +517,4 @@ fn fusion(analysis: &Analysis) -> Evaluation {
         })
         .collect();
     (statement, evidence, "fused and unfused micro-benchmark repetitions on one device")
-}
-
-pub fn class_name(class: OpClass) -> &'static str {
-    match class {
-        OpClass::Gemm => "GEMM",
-        OpClass::Gemv => "GEMV",
-        OpClass::Attention => "attention",
-        OpClass::Norm => "normalisation",
-        OpClass::Rope => "RoPE",
-        OpClass::Elementwise => "element-wise",
-        OpClass::Quantize => "quantisation",
-        OpClass::Memory => "memory",
-        OpClass::Misc => "other ops",
-        OpClass::Other => "unclassified",
-    }
 }

@@ -84,6 +84,9 @@ fn fixture_claims_get_the_verdicts_the_data_was_built_for() {
         ("relevance-grows-with-size", Verdict::Supported),
         ("gemm-largest-kernel-class", Verdict::Supported),
         ("gemm-share-falls-on-faster-gpu", Verdict::Supported),
+        ("elementwise-share-rises-on-faster-gpu", Verdict::Supported),
+        // Built to contradict the paper on the synthetic AGX Orin's CPU decode captures.
+        ("gemv-share-gemma-above-qwen", Verdict::Contradicted),
         ("fusion-cuts-time", Verdict::Supported),
     ];
     for (id, want) in expected {
@@ -124,7 +127,10 @@ fn build_writes_pdf_html_figures_and_tables() {
         assert!(svg.starts_with(b"<svg"), "{figure}");
         assert!(html.contains(&format!("id=\"figure-{figure}\"")), "{figure} missing from the page");
     }
-    for table in ["coverage", "models", "devices", "ratios", "published", "kernel_shares", "fusion", "tpot_ms", "medians"] {
+    for table in [
+        "coverage", "models", "devices", "ratios", "published", "kernel_shares", "kernel_top", "profile_quality", "nsight_compute", "fusion",
+        "tpot_ms", "medians",
+    ] {
         assert!(files.contains_key(&Path::new("tables").join(format!("{table}.csv"))), "{table}.csv");
     }
     // The published value sits beside the measured cell it matches, labelled as published.
@@ -145,6 +151,100 @@ fn build_writes_pdf_html_figures_and_tables() {
     assert!((median - 30.0 * (1.0 + 0.007)).abs() < 0.1, "{tpot_nx_big_cuda}");
     // Findings are in both outputs with their verdicts.
     assert!(html.contains("finding-power-gpu-vs-cpu") && html.contains("contradicted"));
+}
+
+/// Fig. 9 and the kernel tables of Section V, in the page, the CSV files and the PDF's text.
+#[test]
+fn kernel_section_has_phase_panels_the_papers_bars_and_its_tables() {
+    let dir = fixture();
+    let out = tempfile::tempdir().unwrap();
+    build_ok(dir.path(), out.path());
+    let read = |path: &str| std::fs::read_to_string(out.path().join(path)).unwrap();
+
+    let svg = read("figures/kernel_shares.svg");
+    let labels = svg_texts(&svg);
+    for text in ["prefill", "decode", "all phases (prefill and decode not separated)", "paper: Orin NX (synthetic) · cuda · Tiny", "small operations (paper's bin)"] {
+        assert!(labels.iter().any(|l| l == text), "{text} missing from Fig. 9: {labels:?}");
+    }
+    assert!(labels.iter().any(|l| l.starts_with("paper: Edge Server (published only)")), "the paper's unmatched bar is drawn too");
+    // The paper's matched bar sits right below the measured bar it speaks about (the bar labels
+    // are drawn top to bottom).
+    let measured = labels.iter().position(|t| t == "Orin NX (synthetic) · cuda · Tiny").expect("measured bar");
+    assert_eq!(labels[measured + 1], "paper: Orin NX (synthetic) · cuda · Tiny", "{labels:?}");
+
+    let classes = read("tables/kernel_shares.csv");
+    let header = classes.lines().next().unwrap();
+    assert!(header.contains("GEMV") && header.contains("small operations (paper's bin)") && header.contains("Unclassified names"), "{header}");
+    let lines: Vec<&str> = classes.lines().collect();
+    let nx_tiny = lines.iter().position(|l| l.starts_with(&format!("{} · cuda,Tiny", common::NX))).unwrap();
+    let published = lines[nx_tiny + 1];
+    assert!(published.ends_with(",published") && published.contains("76.0%") && published.contains("16.0%"), "{published}");
+    let qwen_decode = lines.iter().find(|l| l.starts_with(common::NX) && l.contains(common::QWEN) && l.contains(",decode · ")).unwrap();
+    assert!(qwen_decode.contains(",2 (ggml_op),") && qwen_decode.contains(",1,measured"), "medians of two captures, one unclassified name: {qwen_decode}");
+
+    let top = read("tables/kernel_top.csv");
+    let gemma_decode_first = top
+        .lines()
+        .find(|l| l.starts_with(common::NX) && l.contains(common::GEMMA) && l.contains(",decode · ") && l.contains(",1,MUL_MAT,"))
+        .unwrap_or_else(|| panic!("{top}"));
+    assert!(gemma_decode_first.contains(",GEMV,q4_1,1,64.0%"), "{gemma_decode_first}");
+
+    let quality = read("tables/profile_quality.csv");
+    let agx_gemma = quality.lines().find(|l| l.starts_with(common::AGX) && l.contains(common::GEMMA)).unwrap();
+    assert!(agx_gemma.contains("host wall clock, synchronised after every node: unfused, includes launch and sync costs"), "{agx_gemma}");
+    assert!(agx_gemma.contains("1.80× (n = 1)") && agx_gemma.contains("85.0% (n = 1): below 90.0%"), "{agx_gemma}");
+
+    let ncu = read("tables/nsight_compute.csv");
+    let measured = ncu.lines().find(|l| l.starts_with("this dataset,")).unwrap();
+    assert!(measured.contains(common::NCU_THEORETICAL_OCCUPANCY) && measured.contains(common::NCU_CYCLES_PER_ISSUE), "{measured}");
+    let paper = ncu.lines().find(|l| l.ends_with(",published")).unwrap();
+    for value in ["16.7", "0.110", "1.95", "5.40"] {
+        assert!(paper.split(',').any(|c| c == value), "{value} missing from {paper}");
+    }
+
+    let html = read("index.html");
+    for id in ["kernel_shares", "kernel_top", "profile_quality", "nsight_compute"] {
+        assert!(html.contains(&format!("id=\"table-{id}\"")), "table {id} missing from the page");
+    }
+    let text = pdf_text(&out.path().join("report.pdf"));
+    let squeezed: String = text.split_whitespace().collect();
+    for s in [
+        "Kernel time by class",
+        "Largest kernels per profile cell",
+        "Profile quality",
+        "Nsight Compute: occupancy and warp issue",
+        "unfused, includes launch and sync costs",
+        "paper's bin",
+    ] {
+        let want: String = s.split_whitespace().collect();
+        assert!(squeezed.contains(&want), "`{s}` missing from the PDF text");
+    }
+}
+
+/// The paper's own Section V rows (the committed source file): Fig. 9's bars and the Nsight
+/// Compute numbers reach the report from the published rows, and a dataset without profiles says
+/// so beside them.
+#[test]
+fn the_papers_section_v_numbers_come_from_its_published_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dataset/sources/liu2026edge.published.jsonl");
+    edgebench_dataset::published_source::import_file(dir.path(), &source).expect("import the paper's published rows");
+    let out = tempfile::tempdir().unwrap();
+    build_ok(dir.path(), out.path());
+    let ncu = std::fs::read_to_string(out.path().join("tables/nsight_compute.csv")).unwrap();
+    assert!(ncu.contains("this dataset,no Nsight Compute capture in the dataset"), "{ncu}");
+    let paper = ncu.lines().find(|l| l.contains("Jetson (unspecified)")).unwrap_or_else(|| panic!("{ncu}"));
+    for value in ["16.7", "0.110", "1.95", "5.40"] {
+        assert!(paper.split(',').any(|c| c == value), "{value} missing from {paper}");
+    }
+    let labels = svg_texts(&std::fs::read_to_string(out.path().join("figures/kernel_shares.svg")).unwrap());
+    for bar in ["paper: Jetson Orin NX · cuda · Qwen-1.5B", "paper: Jetson Orin NX · cuda · Gemma-2B", "paper: Jetson AGX Orin · cuda · Qwen-1.5B", "paper: Edge Server · cuda · Qwen-1.5B"] {
+        assert!(labels.iter().any(|l| l == bar), "{bar} missing from Fig. 9: {labels:?}");
+    }
+    // The GEMM share quoted in three sentences is one bar segment, not three.
+    let classes = std::fs::read_to_string(out.path().join("tables/kernel_shares.csv")).unwrap();
+    let nx_qwen = classes.lines().find(|l| l.starts_with("Jetson Orin NX · cuda,Qwen-1.5B")).unwrap();
+    assert!(nx_qwen.contains(",76.0%,") && nx_qwen.contains(",16.0%,"), "{nx_qwen}");
 }
 
 #[test]
@@ -171,6 +271,9 @@ fn an_empty_dataset_builds_and_says_what_is_missing() {
     assert!(html.contains("no data: no run has a load time"), "figures say they have no data");
     assert!(html.contains("The dataset holds no runs yet."));
     assert_eq!(html.matches("<span class=\"verdict\">insufficient data</span>").count(), edgebench_report::findings::CLAIMS.len());
+    assert!(html.contains("no data: no kernel profile in the dataset"), "Fig. 9 says it has no profile");
+    assert!(html.contains("No kernel profile in the dataset yet."));
+    assert!(html.contains("no Nsight Compute capture in the dataset"));
     let medians = std::fs::read_to_string(out.path().join("tables/medians.csv")).unwrap();
     assert_eq!(medians.lines().count(), 1, "header only: {medians}");
     assert!(std::fs::read(out.path().join("report.pdf")).unwrap().starts_with(b"%PDF-"));
@@ -260,6 +363,14 @@ fn need(tool: &str) -> PathBuf {
 
 /// The PDF's text as poppler extracts it, with line breaks and hyphenation undone as far as
 /// possible so that long strings can be searched.
+/// The text of every `<text>` element of an SVG, in document order, unescaped.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| Some(t[t.find('>')? + 1..t.find("</text>")?].trim().replace("&apos;", "'").replace("&amp;", "&")))
+        .collect()
+}
+
 fn pdf_text(pdf: &Path) -> String {
     let output = Command::new(need("pdftotext")).args(["-raw", "-enc", "UTF-8"]).arg(pdf).arg("-").output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

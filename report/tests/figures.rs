@@ -44,12 +44,28 @@ fn series(name: &str, values: Vec<Option<BarValue>>) -> BarSeries {
     BarSeries { name: name.to_owned(), values }
 }
 
-fn share_chart() -> ShareChart {
+/// One untitled panel of measured bars, `shares[row][class]`; a row without an entry gets no
+/// shares.
+fn one_panel(rows: &[&str], classes: &[&str], shares: Vec<Vec<f64>>) -> ShareChart {
     ShareChart {
-        rows: vec!["Orin NX · Qwen-1.5B".to_owned(), "RTX 4090 · Qwen-1.5B".to_owned()],
-        classes: ["matmul", "attention", "norm", "other"].map(String::from).to_vec(),
-        shares: vec![vec![0.6, 0.25, 0.1, 0.05], vec![0.5, 0.3, 0.15, 0.049]],
+        classes: classes.iter().map(|c| (*c).to_owned()).collect(),
+        panels: vec![SharePanel {
+            title: String::new(),
+            bars: rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| ShareBar { label: (*r).to_owned(), shares: shares.get(i).cloned().unwrap_or_default(), published: false })
+                .collect(),
+        }],
     }
+}
+
+fn share_chart() -> ShareChart {
+    one_panel(
+        &["Orin NX · Qwen-1.5B", "RTX 4090 · Qwen-1.5B"],
+        &["matmul", "attention", "norm", "other"],
+        vec![vec![0.6, 0.25, 0.1, 0.05], vec![0.5, 0.3, 0.15, 0.049]],
+    )
 }
 
 /// A minimal well-formedness check (no XML parser among the dependencies): tags balance, no raw
@@ -237,11 +253,7 @@ fn hostile_names_are_escaped_and_long_ones_shortened() {
     assert_eq!(w, 800);
     assert!((400..=700).contains(&h), "height {h}");
 
-    let shares = ShareChart {
-        rows: names.iter().map(|n| (*n).to_owned()).collect(),
-        classes: names.iter().map(|n| (*n).to_owned()).collect(),
-        shares: vec![vec![1.0 / names.len() as f64; names.len()]; names.len()],
-    };
+    let shares = one_panel(&names, &names, vec![vec![1.0 / names.len() as f64; names.len()]; names.len()]);
     let svg = share_chart_svg(&shares);
     assert_well_formed(&svg);
     assert!(!svg.contains("<script"));
@@ -327,7 +339,8 @@ fn share_chart_has_every_class_and_row() {
 #[test]
 fn share_chart_tolerates_rows_that_do_not_sum_to_one() {
     let mut c = share_chart();
-    c.shares = vec![vec![0.7, 0.7, 0.7, 0.7], vec![f64::NAN, -0.2, 0.3]];
+    c.panels[0].bars[0].shares = vec![0.7, 0.7, 0.7, 0.7];
+    c.panels[0].bars[1].shares = vec![f64::NAN, -0.2, 0.3];
     let svg = share_chart_svg(&c);
     assert_well_formed(&svg);
     // Row 1 is cut at 100 % (two segments), row 2 has one usable segment.
@@ -413,21 +426,18 @@ fn degenerate_inputs_give_an_svg_without_panicking() {
     assert_eq!(bar_chart_svg(&cases[8]), empty_svg("no data"));
 
     let share_cases = vec![
-        ShareChart { rows: vec![], classes: vec![], shares: vec![] },
-        ShareChart { rows: vec!["r".to_owned()], classes: vec![], shares: vec![vec![]] },
-        ShareChart { rows: vec![], classes: vec!["c".to_owned()], shares: vec![] },
-        ShareChart { rows: vec!["r".to_owned()], classes: vec!["c".to_owned()], shares: vec![] },
-        ShareChart { rows: vec!["r".to_owned()], classes: vec!["c".to_owned()], shares: vec![vec![nan]] },
-        ShareChart { rows: vec!["r".to_owned()], classes: vec!["c".to_owned()], shares: vec![vec![0.0]] },
+        one_panel(&[], &[], vec![]),
+        one_panel(&["r"], &[], vec![vec![]]),
+        one_panel(&[], &["c"], vec![]),
+        one_panel(&["r"], &["c"], vec![]),
+        one_panel(&["r"], &["c"], vec![vec![nan]]),
+        one_panel(&["r"], &["c"], vec![vec![0.0]]),
+        one_panel(&["r", "s"], &["c"], vec![vec![1.0]]),
+        one_panel(&["r"], &["c"], vec![vec![inf, 0.5], vec![1.0]]),
+        ShareChart { classes: vec!["c".to_owned()], panels: vec![] },
         ShareChart {
-            rows: vec!["r".to_owned(), "s".to_owned()],
             classes: vec!["c".to_owned()],
-            shares: vec![vec![1.0]],
-        },
-        ShareChart {
-            rows: vec!["r".to_owned()],
-            classes: vec!["c".to_owned()],
-            shares: vec![vec![inf, 0.5], vec![1.0]],
+            panels: vec![SharePanel { title: "empty panel".to_owned(), bars: vec![] }],
         },
     ];
     for c in &share_cases {
@@ -435,7 +445,7 @@ fn degenerate_inputs_give_an_svg_without_panicking() {
         assert_well_formed(&svg);
         assert_one_font(&svg);
     }
-    for c in &share_cases[..6] {
+    for c in share_cases[..6].iter().chain(&share_cases[8..]) {
         assert_eq!(share_chart_svg(c), empty_svg("no data"));
     }
     // A row without data keeps its place and says so.
@@ -461,4 +471,43 @@ fn long_device_names_keep_their_back_end_in_the_legend() {
     assert_eq!(legend.len(), 2, "{legend:?}");
     assert!(legend[0].ends_with("… · cuda"), "{legend:?}");
     assert!(legend[1].ends_with("… · cpu · MAXN"), "{legend:?}");
+}
+
+/// Fig. 9's layout: panels with headings, the paper's bar hatched, outlined over its whole length
+/// and labelled as the paper's.
+#[test]
+fn share_chart_draws_panels_and_hatched_published_bars() {
+    let classes = ["GEMM", "GEMV", "element-wise", "small operations (paper's bin)"];
+    let measured = |label: &str, shares: Vec<f64>| ShareBar { label: label.to_owned(), shares, published: false };
+    let paper = ShareBar { label: "paper: Jetson Orin NX · cuda · Qwen-1.5B".to_owned(), shares: vec![0.76, 0.0, 0.0, 0.16], published: true };
+    let chart = ShareChart {
+        classes: classes.map(String::from).to_vec(),
+        panels: vec![
+            SharePanel { title: "prefill".to_owned(), bars: vec![measured("Orin NX · cpu · Qwen", vec![0.7, 0.02, 0.28, 0.0])] },
+            SharePanel { title: "decode".to_owned(), bars: vec![measured("Orin NX · cpu · Qwen", vec![0.0, 0.75, 0.25, 0.0])] },
+            SharePanel { title: "all phases".to_owned(), bars: vec![paper.clone()] },
+        ],
+    };
+    let svg = share_chart_svg(&chart);
+    assert_well_formed(&svg);
+    assert_one_font(&svg);
+    let texts = texts(&svg);
+    for text in ["prefill", "decode", "all phases", "paper: Jetson Orin NX · cuda · Qwen-1.5B", "small operations (paper's bin)", "76%"] {
+        assert!(texts.iter().any(|t| t == text), "{text} missing from {texts:?}");
+    }
+    // Segments: 3 + 2 + 2; the paper's outline; 4 legend swatches; the background.
+    assert_eq!(count(&svg, "<rect"), 7 + 1 + 4 + 1);
+    // The same chart with the paper's bar as a measured one has no hatching and no outline.
+    let mut plain = chart.clone();
+    plain.panels[2].bars[0].published = false;
+    let plain_svg = share_chart_svg(&plain);
+    assert_eq!(count(&plain_svg, "<rect"), 7 + 4 + 1);
+    assert!(count(&svg, "<polyline") >= count(&plain_svg, "<polyline") + 10, "hatch lines drawn");
+    // Headings come in panel order, top to bottom.
+    let order: Vec<&String> = texts.iter().filter(|t| ["prefill", "decode", "all phases"].contains(&t.as_str())).collect();
+    assert_eq!(order, ["prefill", "decode", "all phases"]);
+    // A panel without bars takes no space.
+    let mut with_empty = chart.clone();
+    with_empty.panels.push(SharePanel { title: "never drawn".to_owned(), bars: vec![] });
+    assert_eq!(share_chart_svg(&with_empty), svg);
 }
