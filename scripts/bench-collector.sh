@@ -93,6 +93,8 @@ trap 'rm -rf "$tmp"' EXIT
 "$python" - "$tmp" "$bench_bin" "$model" "$threads" "$tokens" "$rounds" "$prompts" "$pairs" <<'PY'
 import json, math, random, statistics, subprocess, sys
 import pyarrow.dataset as ds
+sys.path.insert(0, "scripts")
+from bench_stats import median_interval
 
 tmp, bench, model, threads, tokens, rounds, prompts, pairs = sys.argv[1:]
 def collect(out, *extra):
@@ -127,14 +129,6 @@ for r in range(int(rounds)):
           f"decode {x['decode']:.2f} vs tg {tg:.2f} ({x['decode'] / tg:.4f}); "
           f"TPOT on/off {x['tpot_on'] / x['tpot_off']:.4f}; "
           f"outside llama_decode {x['outside']:.4%}; parent CPU {x['parent']:.4%}", flush=True)
-
-def median_interval(values):
-    # The distribution-free 95% interval of a median (the report's method, report/src/stats.rs):
-    # [x(k), x(n-k+1)] with k the largest index whose two binomial tails stay within 2.5% each.
-    xs, n = sorted(values), len(values)
-    tail = lambda k: sum(math.comb(n, i) for i in range(k)) / 2 ** n
-    k = max((k for k in range(1, n // 2 + 1) if tail(k) <= 0.025), default=None)
-    return statistics.median(xs), (xs[k - 1], xs[n - k]) if k else None
 
 def verdict(name, values, target, share=False):
     # A ratio must lie within 1 ± target; a cost share (share=True) below target. Met when the

@@ -32,7 +32,9 @@ command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 command -v c++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
-ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || missing+=(libclang-dev)
+# (libclang itself: libclang-cpp, which other packages bring, is a different library that bindgen
+# cannot use.)
+ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/llvm-*/lib/libclang-[0-9]*.so* >/dev/null 2>&1 || missing+=(libclang-dev)
 # The report's tests read its PDF with poppler (pdftoppm, pdftotext) and load its HTML in
 # headless Chromium.
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use edgebench_collector::campaign::{self, Campaign, Progress, RunOutcome};
 use edgebench_collector::model_file::{self, Sha256Cache};
 use edgebench_collector::{host, prompts, provenance, score, worker};
-use edgebench_dataset::schema::v1::{Backend, Protocol};
+use edgebench_dataset::schema::v1::{Backend, OpClass, Phase, Protocol};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
@@ -54,6 +54,30 @@ enum Command {
     /// gains scores is replaced atomically, so an interrupted run loses nothing and re-running
     /// finishes the job.
     Score(ScoreArgs),
+    /// Profile where a model's time goes, ggml op by op, prefill and decode apart.
+    ///
+    /// Each capture runs the model twice, each time in a fresh worker process with the same
+    /// configuration and prompts: once unprofiled (as `collect run` measures it), then with every
+    /// ggml graph node timed through llama.cpp's scheduler eval callback. Rows go into the
+    /// `kernels` table: one per distinct op signature (op, weight type, shapes) and phase, with its
+    /// class (GEMM, GEMV, attention, norm, RoPE, element-wise, memory, ...). Timing node by node
+    /// synchronises after each node and defeats ggml's op fusion; every capture therefore stores
+    /// the share of the phase's wall time its nodes account for and its overhead against the
+    /// unprofiled worker (for decode: profiled time per token / unprofiled TPOT), and this command
+    /// prints both. Defaults: the quick protocol (3 prompts, 32 output tokens), 3 captures.
+    Profile(Box<ProfileArgs>),
+    /// Import a kernel profile taken with Nsight Systems, Nsight Compute or the PyTorch profiler.
+    ///
+    /// Reads, detected from the content: an Nsight Systems SQLite export (`nsys export --type
+    /// sqlite`), the `nsys stats --report cuda_gpu_kern_sum --format csv` table (or the older
+    /// `gpukernsum`), an Nsight Compute CSV (`ncu --csv --page raw` or `--page details`: occupancy,
+    /// eligible, active and issued warps, DRAM throughput), or a PyTorch profiler Chrome trace
+    /// (`.json` or `.json.gz`, events with `cat: "kernel"`). One `kernels` row per kernel name,
+    /// classed by the dataset's kernel-class rule set (names no rule matches are `other`, kept and
+    /// counted). The capture id is the sha256 of the file, so importing a file twice adds nothing.
+    /// Every file is read before anything is written: one bad file leaves the dataset unchanged.
+    /// Run it on the machine that was profiled: the rows carry this host's fingerprint.
+    ImportProfile(ImportProfileArgs),
     /// Internal: the worker process of one run (reads a job on stdin).
     #[command(hide = true)]
     Worker,
@@ -78,17 +102,19 @@ struct ScoreArgs {
     json: bool,
 }
 
+/// What defines a measurement: shared by `collect run` and `collect profile`.
 #[derive(clap::Args)]
-struct RunArgs {
+struct MeasureArgs {
     /// GGUF model file; repeat for several models.
     #[arg(long = "model", required = true, value_name = "PATH")]
     models: Vec<PathBuf>,
     /// How the device is named in the dataset (one label per device, e.g. "Jetson AGX Orin 64GB").
     #[arg(long)]
     device_label: String,
-    /// Named protocol giving the defaults of --n-prompts, --reps and --max-tokens.
-    #[arg(long, value_enum, default_value = "paper")]
-    protocol: ProtocolArg,
+    /// Named protocol giving the defaults of --n-prompts and --max-tokens (and of --reps for
+    /// `run`). Default: paper for `run`, quick for `profile`.
+    #[arg(long, value_enum)]
+    protocol: Option<ProtocolArg>,
     /// llama.cpp back-end (only back-ends compiled in are available).
     #[arg(long, value_enum, default_value = "cpu")]
     backend: BackendArg,
@@ -98,10 +124,6 @@ struct RunArgs {
     /// CPU threads for llama.cpp (default: physical cores).
     #[arg(long)]
     threads: Option<u32>,
-    /// Repetitions per model (protocol default: paper 15, quick 2). Not part of the protocol: a
-    /// campaign run with fewer repetitions can be extended later by re-running with more.
-    #[arg(long)]
-    reps: Option<u32>,
     /// Prompt set: `builtin` or a JSONL/JSON file (edgebench, Alpaca or GSM8K format).
     #[arg(long, default_value = "builtin")]
     prompts: String,
@@ -129,18 +151,42 @@ struct RunArgs {
     /// Dataset directory to write into.
     #[arg(long, default_value = "dataset")]
     out: PathBuf,
+    /// Time limit for one worker process (load + every prompt), in seconds.
+    #[arg(long, default_value_t = 7200)]
+    run_timeout: u64,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    #[command(flatten)]
+    measure: MeasureArgs,
+    /// Repetitions per model (protocol default: paper 15, quick 2). Not part of the protocol: a
+    /// campaign run with fewer repetitions can be extended later by re-running with more.
+    #[arg(long)]
+    reps: Option<u32>,
     /// Telemetry sampling rate.
     #[arg(long, default_value_t = 20.0)]
     telemetry_hz: f64,
     /// Do not sample telemetry (only to measure the sampler's own overhead: runs then record no memory).
     #[arg(long, hide = true)]
     no_telemetry: bool,
-    /// Time limit for one run (load + every prompt), in seconds.
-    #[arg(long, default_value_t = 7200)]
-    run_timeout: u64,
     /// Print a JSON summary on stdout: each run's status and reason, and what the harness itself
     /// cost in it (`harness`: share of the decode phase outside llama.cpp's decode calls, the
     /// parent's CPU time, the worker's lifetime).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct ProfileArgs {
+    #[command(flatten)]
+    measure: MeasureArgs,
+    /// Captures per model (each: one unprofiled and one profiling worker). The report gives the
+    /// median class shares over a cell's captures.
+    #[arg(long, default_value_t = 3)]
+    captures: u32,
+    /// Print a JSON summary on stdout: per capture and phase, the class shares, the share of the
+    /// phase's wall time the timed nodes account for, and the overhead.
     #[arg(long)]
     json: bool,
 }
@@ -250,75 +296,141 @@ fn score(args: ScoreArgs) -> ExitCode {
     }
 }
 
-fn usage(message: String) -> ExitCode {
-    eprintln!("collect run: {message}");
-    ExitCode::from(2)
+#[derive(Clone, Copy, ValueEnum)]
+enum PhaseArg {
+    /// The prompt's processing.
+    Prefill,
+    /// Token-by-token generation.
+    Decode,
 }
 
-fn run(args: RunArgs) -> ExitCode {
-    let backend = match args.backend {
+#[derive(clap::Args)]
+struct ImportProfileArgs {
+    /// Profiler files to import.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// How the profiled device is named in the dataset (the same label as its runs).
+    #[arg(long)]
+    device_label: String,
+    /// The GGUF file that was profiled: its name and sha256 go into the rows.
+    #[arg(long, value_name = "PATH", required_unless_present = "model_name", conflicts_with = "model_name")]
+    model: Option<PathBuf>,
+    /// The profiled model's name, when its GGUF file is not at hand (no sha256 is recorded then).
+    #[arg(long)]
+    model_name: Option<String>,
+    /// Back-end the profiled program ran on.
+    #[arg(long, value_enum, default_value = "cuda")]
+    backend: BackendArg,
+    /// Power mode during the capture.
+    #[arg(long)]
+    power_mode: Option<String>,
+    /// The phase the capture covers, when it covers one only (e.g. a capture of the decode loop).
+    #[arg(long, value_enum)]
+    phase: Option<PhaseArg>,
+    /// Dataset directory to write into.
+    #[arg(long, default_value = "dataset")]
+    out: PathBuf,
+    /// Print a JSON summary on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+fn import_profile(args: ImportProfileArgs) -> ExitCode {
+    let (model_name, model_sha256) = match (&args.model, args.model_name) {
+        (Some(path), _) => match model_file::inspect(path, &Sha256Cache::default_location()) {
+            Ok(m) => (m.model_name(), Some(m.sha256)),
+            Err(e) => return usage("import-profile", e),
+        },
+        (None, Some(name)) if !name.trim().is_empty() => (name.trim().to_owned(), None),
+        (None, _) => return usage("import-profile", "give the profiled model with --model FILE.gguf or --model-name NAME".into()),
+    };
+    let target = edgebench_collector::profile::import::ImportTarget {
+        device_label: args.device_label,
+        backend: backend_of(args.backend),
+        power_mode: args.power_mode,
+        model_name,
+        model_sha256,
+        phase: args.phase.map(|p| match p {
+            PhaseArg::Prefill => Phase::Prefill,
+            PhaseArg::Decode => Phase::Decode,
+        }),
+        out: args.out,
+    };
+    let host = host::fingerprint(&Default::default());
+    match edgebench_collector::profile::import::import_files(&args.files, &target, &host) {
+        Err(e) => usage("import-profile", e),
+        Ok(outcomes) => {
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&outcomes).expect("summary serialises"));
+            }
+            for o in &outcomes {
+                let what = if o.already_stored { "already in the dataset, nothing added".to_owned() } else { format!("{} kernel rows added", o.rows_added) };
+                let other = if o.unclassified > 0 { format!("; {} kernel names match no class rule (stored as `other`)", o.unclassified) } else { String::new() };
+                eprintln!("collect import-profile: {} ({}, {}): {what}{other}", o.file, o.format, o.tool);
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn backend_of(arg: BackendArg) -> Backend {
+    match arg {
         BackendArg::Cpu => Backend::Cpu,
         BackendArg::Cuda => Backend::Cuda,
         BackendArg::Metal => Backend::Metal,
         BackendArg::Vulkan => Backend::Vulkan,
-    };
-    if let Err(e) = check_backend(backend) {
-        return usage(e);
     }
-    let n_gpu_layers = args.n_gpu_layers.unwrap_or(if backend == Backend::Cpu { 0 } else { -1 });
+}
+
+fn usage(command: &str, message: String) -> ExitCode {
+    eprintln!("collect {command}: {message}");
+    ExitCode::from(2)
+}
+
+/// The campaign that `m` describes; `Err` is a usage error, said as it is.
+fn campaign_from(m: MeasureArgs, default_protocol: ProtocolArg, reps: Option<u32>, telemetry_hz: f64, telemetry: bool) -> Result<(Campaign, host::HostFingerprint), String> {
+    let backend = backend_of(m.backend);
+    check_backend(backend)?;
+    let n_gpu_layers = m.n_gpu_layers.unwrap_or(if backend == Backend::Cpu { 0 } else { -1 });
     if backend == Backend::Cpu && n_gpu_layers != 0 {
-        return usage("--n-gpu-layers must be 0 on the cpu back-end".into());
+        return Err("--n-gpu-layers must be 0 on the cpu back-end".into());
     }
-    let (default_prompts, default_reps, default_tokens) = match args.protocol {
+    let named = m.protocol.unwrap_or(default_protocol);
+    let (default_prompts, default_reps, default_tokens) = match named {
         ProtocolArg::Paper => (50, 15, 256),
         ProtocolArg::Quick => (3, 2, 32),
     };
-    let n_prompts = args.n_prompts.unwrap_or(default_prompts);
-    let reps = args.reps.unwrap_or(default_reps);
-    let max_tokens = args.max_tokens.unwrap_or(default_tokens);
+    let n_prompts = m.n_prompts.unwrap_or(default_prompts);
+    let reps = reps.unwrap_or(default_reps);
+    let max_tokens = m.max_tokens.unwrap_or(default_tokens);
     // The repetition count is not part of the protocol: every run of a 6-repetition campaign is the
     // same measurement as a run of the 15-repetition one, so a campaign can be extended later
     // (re-running with more --reps adds only the missing repetitions).
-    let protocol = if args.prompts != "builtin" || (n_prompts, max_tokens) != (default_prompts, default_tokens) {
+    let protocol = if m.prompts != "builtin" || (n_prompts, max_tokens) != (default_prompts, default_tokens) {
         Protocol::Custom
-    } else if args.protocol == ProtocolArg::Paper {
+    } else if named == ProtocolArg::Paper {
         Protocol::Paper
     } else {
         Protocol::Quick
     };
     if reps == 0 || max_tokens == 0 {
-        return usage("--reps and --max-tokens must be at least 1".into());
+        return Err("--reps (--captures) and --max-tokens must be at least 1".into());
     }
-    if args.device_label.trim().is_empty() {
-        return usage("--device-label must not be empty".into());
+    if m.device_label.trim().is_empty() {
+        return Err("--device-label must not be empty".into());
     }
-    let set = if args.prompts == "builtin" {
+    let set = if m.prompts == "builtin" {
         prompts::builtin()
     } else {
-        let format = args.prompts_format.as_deref().map(|f| f.parse().expect("validated by clap"));
-        match prompts::load(std::path::Path::new(&args.prompts), format) {
-            Ok(s) => s,
-            Err(e) => return usage(e.to_string()),
-        }
+        let format = m.prompts_format.as_deref().map(|f| f.parse().expect("validated by clap"));
+        prompts::load(std::path::Path::new(&m.prompts), format).map_err(|e| e.to_string())?
     };
-    let set = match set.first(n_prompts) {
-        Ok(s) => s,
-        Err(e) => return usage(e.to_string()),
-    };
+    let set = set.first(n_prompts).map_err(|e| e.to_string())?;
     let cache = Sha256Cache::default_location();
-    let mut models = Vec::new();
-    for path in &args.models {
-        match model_file::inspect(path, &cache) {
-            Ok(m) => models.push(m),
-            Err(e) => return usage(e),
-        }
-    }
-    let worker_exe = match std::env::current_exe() {
-        Ok(p) => p,
-        Err(e) => return usage(format!("cannot locate this executable to start workers: {e}")),
-    };
+    let models = m.models.iter().map(|path| model_file::inspect(path, &cache)).collect::<Result<Vec<_>, _>>()?;
+    let worker_exe = std::env::current_exe().map_err(|e| format!("cannot locate this executable to start workers: {e}"))?;
     let host = host::fingerprint(&Default::default());
-    let n_threads = args.threads.unwrap_or_else(|| host.cpu_physical_cores.unwrap_or(host.cpu_logical_cores).max(1));
+    let n_threads = m.threads.unwrap_or_else(|| host.cpu_physical_cores.unwrap_or(host.cpu_logical_cores).max(1));
     let campaign = Campaign {
         models,
         backend,
@@ -327,19 +439,27 @@ fn run(args: RunArgs) -> ExitCode {
         repetitions: reps,
         prompts: set,
         max_output_tokens: max_tokens,
-        n_ctx: args.n_ctx,
-        n_batch: args.n_batch,
-        seed: args.seed,
+        n_ctx: m.n_ctx,
+        n_batch: m.n_batch,
+        seed: m.seed,
         protocol,
-        device_label: args.device_label.trim().to_owned(),
-        power_mode: args.power_mode,
-        out: args.out,
-        telemetry_hz: args.telemetry_hz,
-        telemetry: !args.no_telemetry,
-        run_timeout: Duration::from_secs(args.run_timeout),
+        device_label: m.device_label.trim().to_owned(),
+        power_mode: m.power_mode,
+        out: m.out,
+        telemetry_hz,
+        telemetry,
+        run_timeout: Duration::from_secs(m.run_timeout),
         worker_exe,
     };
-    let total = (campaign.models.len() * reps as usize * campaign.prompts.prompts.len()) as u64;
+    Ok((campaign, host))
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let (campaign, host) = match campaign_from(args.measure, ProtocolArg::Paper, args.reps, args.telemetry_hz, !args.no_telemetry) {
+        Ok(c) => c,
+        Err(e) => return usage("run", e),
+    };
+    let total = (campaign.models.len() * campaign.repetitions as usize * campaign.prompts.prompts.len()) as u64;
     let bar = if std::io::stderr().is_terminal() { ProgressBar::new(total) } else { ProgressBar::hidden() };
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} prompts  {elapsed} elapsed, ETA {eta}  {msg}")
@@ -371,11 +491,51 @@ fn run(args: RunArgs) -> ExitCode {
     }
 }
 
+fn profile(args: ProfileArgs) -> ExitCode {
+    // Profiling workers sample no telemetry: their timings are distorted by design.
+    let (campaign, host) = match campaign_from(args.measure, ProtocolArg::Quick, Some(args.captures), 0.0, false) {
+        Ok(c) => c,
+        Err(e) => return usage("profile", e),
+    };
+    let result = edgebench_collector::profile::run(&campaign, &host, &mut |line| eprintln!("collect profile: {line}"));
+    match result {
+        Err(e) => {
+            eprintln!("collect profile: {e}");
+            ExitCode::from(1)
+        }
+        Ok(summary) => {
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&summary).expect("summary serialises"));
+            }
+            for c in &summary.captures {
+                let mut shares: Vec<(&OpClass, &f64)> = c.class_shares.iter().collect();
+                shares.sort_by(|a, b| b.1.total_cmp(a.1));
+                let top: Vec<String> = shares.iter().take(4).map(|(k, v)| format!("{k} {:.1}%", **v * 100.0)).collect();
+                eprintln!(
+                    "collect profile: {} #{} {}: {} | timed {:.1}% of the phase | overhead {:.2}× ({:.3} ms/token profiled vs {:.3} unprofiled)",
+                    c.model,
+                    c.repetition,
+                    c.phase,
+                    top.join(", "),
+                    c.coverage * 100.0,
+                    c.overhead,
+                    c.profiled_ms_per_token,
+                    c.unprofiled_ms_per_token
+                );
+            }
+            eprintln!("collect profile: {} captures, {} kernel rows, into {}", summary.captures.len(), summary.rows_written, summary.out);
+            ExitCode::SUCCESS
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Worker => ExitCode::from(worker::main() as u8),
         Command::Run(args) => run(*args),
         Command::Score(args) => score(args),
+        Command::Profile(args) => profile(*args),
+        Command::ImportProfile(args) => import_profile(args),
     }
 }

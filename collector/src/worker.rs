@@ -25,7 +25,8 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use edgebench_dataset::schema::v1::{Backend, StopReason};
+use edgebench_dataset::schema::v1::{Backend, Phase, StopReason};
+use llama_cpp_2::token::LlamaToken;
 use serde::{Deserialize, Serialize};
 
 use crate::telemetry::monotonic_ns;
@@ -42,6 +43,11 @@ pub struct Job {
     pub seed: u32,
     pub max_output_tokens: u32,
     pub prompts: Vec<JobPrompt>,
+    /// Time every ggml graph node (`collect profile`): the context is created with the
+    /// scheduler's eval callback ([`crate::profile::eval_callback`]), which synchronises after
+    /// each node. Never set for a measured run.
+    #[serde(default)]
+    pub profile_ops: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,6 +93,12 @@ pub enum Event {
     GenerationFailed {
         index: u32,
         reason: String,
+    },
+    /// The node times of one phase over every prompt (profiling workers only, after the last
+    /// prompt).
+    OpProfile {
+        phase: Phase,
+        nodes: Vec<crate::profile::eval_callback::NodeStat>,
     },
     Finished,
 }
@@ -167,9 +179,12 @@ fn run(job: &Job, emit: &mut dyn FnMut(Event)) -> Result<(), String> {
     let started = Instant::now();
     let model = LlamaModel::load_from_file(&backend, &job.model_path, &model_params)
         .map_err(|e| format!("llama.cpp could not load {}: {e}", job.model_path.display()))?;
-    let mut ctx = model
-        .new_context(&backend, context_params)
-        .map_err(|e| format!("llama.cpp could not create a context for {}: {e}", job.model_path.display()))?;
+    let cannot = |e: &dyn std::fmt::Display| format!("llama.cpp could not create a context for {}: {e}", job.model_path.display());
+    let mut decoder: Box<dyn Decoder + '_> = if job.profile_ops {
+        Box::new(crate::profile::eval_callback::ProfiledContext::new(&model, job.n_ctx, job.n_batch, job.n_threads).map_err(|e| cannot(&e))?)
+    } else {
+        Box::new(PlainContext::new(model.new_context(&backend, context_params).map_err(|e| cannot(&e))?, job.n_batch))
+    };
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
     let t_end_ns = monotonic_ns();
 
@@ -193,8 +208,8 @@ fn run(job: &Job, emit: &mut dyn FnMut(Event)) -> Result<(), String> {
     for prompt in &job.prompts {
         let t_start_ns = monotonic_ns();
         emit(Event::PromptStarted { index: prompt.index, t_ns: t_start_ns });
-        ctx.clear_kv_cache();
-        match generate(&model, &vocab, &mut ctx, template.as_ref().filter(|_| chat_template_applied), prompt, job) {
+        decoder.clear();
+        match generate(&model, &vocab, decoder.as_mut(), template.as_ref().filter(|_| chat_template_applied), prompt, job) {
             Ok(mut g) => {
                 if let Event::Generation { t_start_ns: s, t_end_ns: e, .. } = &mut g {
                     *s = t_start_ns;
@@ -205,15 +220,74 @@ fn run(job: &Job, emit: &mut dyn FnMut(Event)) -> Result<(), String> {
             Err(reason) => emit(Event::GenerationFailed { index: prompt.index, reason }),
         }
     }
+    for (phase, nodes) in decoder.take_op_profile() {
+        emit(Event::OpProfile { phase, nodes });
+    }
     Ok(())
+}
+
+/// What [`generate`] needs of a llama.cpp context. A measured run uses [`PlainContext`]; a
+/// profiling worker uses the profiler's context, so a capture runs exactly the loop it profiles.
+/// Calls are dispatched once per decode call (tens of nanoseconds against milliseconds).
+pub(crate) trait Decoder {
+    /// Forgets the previous prompt (clears the KV cache).
+    fn clear(&mut self);
+    /// Evaluates `tokens` at positions `first_pos..`, with logits for the last one only.
+    fn eval(&mut self, tokens: &[LlamaToken], first_pos: i32) -> Result<(), String>;
+    /// Waits until the back-end has finished the calls made so far.
+    fn synchronize(&mut self);
+    /// The logits of the last token evaluated.
+    fn last_logits(&self) -> &[f32];
+    /// The phase the following calls belong to; only a profiler records it.
+    fn enter_phase(&mut self, _phase: Phase) {}
+    /// The node times per phase (a profiler's; empty otherwise).
+    fn take_op_profile(&mut self) -> Vec<(Phase, Vec<crate::profile::eval_callback::NodeStat>)> {
+        Vec::new()
+    }
+}
+
+/// llama-cpp-2's context with one reusable batch: what every measured run decodes with.
+struct PlainContext<'m> {
+    ctx: llama_cpp_2::context::LlamaContext<'m>,
+    batch: llama_cpp_2::llama_batch::LlamaBatch<'static>,
+    last: i32,
+}
+
+impl<'m> PlainContext<'m> {
+    fn new(ctx: llama_cpp_2::context::LlamaContext<'m>, n_batch: u32) -> Self {
+        let batch = llama_cpp_2::llama_batch::LlamaBatch::new(n_batch.max(1) as usize, 1);
+        PlainContext { ctx, batch, last: 0 }
+    }
+}
+
+impl Decoder for PlainContext<'_> {
+    fn clear(&mut self) {
+        self.ctx.clear_kv_cache();
+    }
+    fn eval(&mut self, tokens: &[LlamaToken], first_pos: i32) -> Result<(), String> {
+        self.batch.clear();
+        let last = tokens.len().saturating_sub(1);
+        for (j, &token) in tokens.iter().enumerate() {
+            self.batch.add(token, first_pos + j as i32, &[0], j == last).map_err(|e| e.to_string())?;
+        }
+        self.ctx.decode(&mut self.batch).map_err(|e| e.to_string())?;
+        self.last = self.batch.n_tokens() - 1;
+        Ok(())
+    }
+    fn synchronize(&mut self) {
+        self.ctx.synchronize();
+    }
+    fn last_logits(&self) -> &[f32] {
+        self.ctx.get_logits_ith(self.last)
+    }
 }
 
 /// Greedy sampling: the token with the highest logit (the first one on ties, as llama.cpp's
 /// greedy sampler). Read straight from the logits: llama.cpp's sampler chain would first copy the
 /// whole vocabulary into a candidate array at every token, harness work that llama-bench does
 /// not do and that would be counted in TPOT.
-fn greedy(ctx: &llama_cpp_2::context::LlamaContext<'_>, index: i32) -> llama_cpp_2::token::LlamaToken {
-    llama_cpp_2::token::LlamaToken::new(argmax(ctx.get_logits_ith(index)) as i32)
+fn greedy(decoder: &dyn Decoder) -> LlamaToken {
+    LlamaToken::new(argmax(decoder.last_logits()) as i32)
 }
 
 /// Index of the largest value, the first one on ties (0 for an empty slice). A vocabulary is
@@ -246,12 +320,11 @@ fn argmax(values: &[f32]) -> usize {
 fn generate(
     model: &llama_cpp_2::model::LlamaModel,
     vocab: &llama_cpp_2::vocab::LlamaVocab<'_>,
-    ctx: &mut llama_cpp_2::context::LlamaContext<'_>,
+    decoder: &mut dyn Decoder,
     template: Option<&llama_cpp_2::model::LlamaChatTemplate>,
     prompt: &JobPrompt,
     job: &Job,
 ) -> Result<Event, String> {
-    use llama_cpp_2::llama_batch::LlamaBatch;
     use llama_cpp_2::model::LlamaChatMessage;
 
     let submitted = Instant::now();
@@ -270,24 +343,19 @@ fn generate(
         return Err(format!("the prompt has {} tokens, more than the context of {}; raise --n-ctx", tokens.len(), job.n_ctx));
     }
     let n_batch = job.n_batch.max(1) as usize;
-    let mut batch = LlamaBatch::new(n_batch.max(1), 1);
+    decoder.enter_phase(Phase::Prefill);
     let prefill_started = Instant::now();
-    let last = tokens.len() - 1;
     for (chunk_start, chunk) in tokens.chunks(n_batch).enumerate().map(|(i, c)| (i * n_batch, c)) {
-        batch.clear();
-        for (j, &token) in chunk.iter().enumerate() {
-            let pos = chunk_start + j;
-            batch.add(token, pos as i32, &[0], pos == last).map_err(|e| e.to_string())?;
-        }
-        ctx.decode(&mut batch).map_err(|e| format!("prompt evaluation failed: {e}"))?;
+        decoder.eval(chunk, chunk_start as i32).map_err(|e| format!("prompt evaluation failed: {e}"))?;
     }
-    ctx.synchronize();
+    decoder.synchronize();
     let prefill_ms = prefill_started.elapsed().as_secs_f64() * 1000.0;
 
     let mut output = Vec::new();
     let mut pos = tokens.len() as i32;
-    let mut token = greedy(ctx, batch.n_tokens() - 1);
+    let mut token = greedy(decoder);
     let ttft_ms = submitted.elapsed().as_secs_f64() * 1000.0;
+    decoder.enter_phase(Phase::Decode);
     let mut sampled: u32 = 1;
     let mut decode_calls = std::time::Duration::ZERO;
     let stop_reason = loop {
@@ -301,15 +369,13 @@ fn generate(
         if pos as u32 + 1 >= job.n_ctx {
             break StopReason::ContextFull;
         }
-        batch.clear();
-        batch.add(token, pos, &[0], true).map_err(|e| e.to_string())?;
-        pos += 1;
         let call = Instant::now();
-        ctx.decode(&mut batch).map_err(|e| format!("decoding failed after {sampled} tokens: {e}"))?;
+        decoder.eval(&[token], pos).map_err(|e| format!("decoding failed after {sampled} tokens: {e}"))?;
         // What llama-bench does after each decode; reading the logits would synchronise anyway.
-        ctx.synchronize();
+        decoder.synchronize();
         decode_calls += call.elapsed();
-        token = greedy(ctx, batch.n_tokens() - 1);
+        pos += 1;
+        token = greedy(decoder);
         sampled += 1;
     };
     let generation_ms = submitted.elapsed().as_secs_f64() * 1000.0;
