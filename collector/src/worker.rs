@@ -123,6 +123,15 @@ pub fn main() -> i32 {
             return 2;
         }
     };
+    if job.profile_ops && job.backend == Backend::Cuda {
+        // Per-node graph views defeat CUDA graphs anyway (ggml keys its graph cache on the first
+        // node, so every node would be captured and warmed up as a graph of its own); a profile
+        // times plain kernel launches instead, and its overhead against the unprofiled worker,
+        // which keeps CUDA graphs, says what that costs.
+        // SAFETY: the worker has started no thread yet (llama.cpp is not initialised), so no
+        // other thread can be reading the environment.
+        unsafe { std::env::set_var("GGML_CUDA_DISABLE_GRAPHS", "1") };
+    }
     let stdout = std::io::stdout();
     let mut emit = |event: Event| {
         let mut out = stdout.lock();
