@@ -5,6 +5,7 @@
 
 pub mod campaign;
 pub mod device_state;
+pub mod fusion;
 pub mod host;
 pub mod llama_cmake;
 pub mod model_file;

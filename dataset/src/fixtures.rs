@@ -319,6 +319,14 @@ pub fn microbench(device: &str, variant: FusionVariant, repetition: u32, elapsed
         failure_reason: None,
         elapsed_us: Some(elapsed_us),
         measured_at: BASE_TIME,
+        sweep_id: Some(digest(&format!("sweep {device}"))),
+        threads: None,
+        launch_config_json: Some(r#"{"device":"fixture GPU","block":256,"grid":1056,"timer":"cuda_events"}"#.into()),
+        write_allocate: Some(false),
+        last_level_cache_bytes: Some(50 << 20),
+        copy_bandwidth_gb_s: Some(3000.0),
+        triad_bandwidth_gb_s: Some(3100.0),
+        warmup_repetitions: Some(5),
     };
     m.microbench_id = m.compute_id();
     m

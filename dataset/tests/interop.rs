@@ -77,7 +77,7 @@ fn pyarrow_duckdb_and_polars_read_back_the_written_rows() {
             serde_json::json!([
                 k.kernel_id.as_str(),
                 slug(&k.device_label),
-                if old_kernels.contains(k) { "1.0" } else { "1.1" },
+                if old_kernels.contains(k) { "1.0" } else { edgebench_dataset::schema::v1::SCHEMA_VERSION },
                 k.phase.map(|p| p.as_str()),
                 k.op_name.as_deref(),
                 k.token_columns,

@@ -84,7 +84,7 @@ fn kernels_of_1_0_and_1_1_shards_read_together_and_validate() {
 
     // Each entry and footer says its own version; the manifest, the newest.
     let versions: Vec<&str> = manifest.shards.iter().map(|e| e.schema_version.as_str()).collect();
-    assert_eq!(sorted_strs(versions), ["1.0", "1.1"]);
+    assert_eq!(sorted_strs(versions), ["1.0", SCHEMA_VERSION]);
     assert_eq!(manifest.schema_version, SCHEMA_VERSION);
     for entry in &manifest.shards {
         let bytes = std::fs::read(dir.path().join("v1").join(&entry.path)).unwrap();
@@ -106,7 +106,7 @@ fn the_writer_writes_only_the_current_version() {
     let (mut store, _) = Store::open(dir.path()).unwrap();
     let err = store.append(kernels_of_1_0("Jetson Orin NX")).unwrap_err().to_string();
     assert!(
-        err.contains("column schema_version: is `1.0` but the writer writes schema version 1.1; set it to `1.1`"),
+        err.contains(&format!("column schema_version: is `1.0` but the writer writes schema version {SCHEMA_VERSION}; set it to `{SCHEMA_VERSION}`")),
         "{err}"
     );
     let mut current = kernels_of_1_0("Jetson Orin NX");
@@ -170,7 +170,7 @@ fn readers_refuse_a_shard_of_an_unknown_version() {
     }
     let rel = place(dir.path(), "kernels", "jetson-orin-nx", "smollm2-135m", &parquet_bytes(&batch, footer), true);
     let err = read_table::<Kernel>(dir.path()).unwrap_err().to_string();
-    assert!(err.contains(&rel) && err.contains("schema version `1.7`, which this tool does not know (it knows 1.0, 1.1)"), "{err}");
+    assert!(err.contains(&rel) && err.contains("schema version `1.7`, which this tool does not know (it knows 1.0, 1.1, 1.2)"), "{err}");
     let manifest = load_manifest(dir.path());
     let projected = scan_columns::<serde_json::Value>(dir.path(), &manifest, "kernels", &["kernel_id"]).unwrap_err().to_string();
     assert!(projected.contains(&rel) && projected.contains("upgrade edgebench"), "{projected}");

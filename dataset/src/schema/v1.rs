@@ -22,7 +22,7 @@ pub use values::*;
 
 /// The version the writer writes: in every new row's `schema_version` and every new shard's
 /// footer. Always the last of [`VERSIONS`].
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 /// Every version of schema v1, oldest first, with what it added (the columns themselves are
 /// derived from the fields' `#[since]`). Shards of each are valid and readable.
@@ -33,6 +33,12 @@ pub const VERSIONS: &[SchemaVersion] = &[
         added: "kernels from ggml op profiles: the phase, op, weight type and shapes a row timed, where \
                 its times come from, the phase's wall time and tokens with and without the profiler, and the \
                 configuration profiled",
+    },
+    SchemaVersion {
+        version: "1.2",
+        added: "microbench rows of `collect fusion`: the sweep a row belongs to, the threads and launch \
+                configuration that ran it, how its stores treat the cache, the device's last-level cache, and \
+                the STREAM copy and triad bandwidth measured in the same sweep",
     },
 ];
 
@@ -475,18 +481,56 @@ define_table! {
         pub repetition: u32,
         /// Kernel launches the variant makes.
         pub kernel_launches: u32,
-        /// Bytes read and written by the variant (the memory-bound model of its cost).
+        /// Bytes the variant reads and writes, as STREAM counts them (5 vectors unfused, 3 fused;
+        /// write-allocate reads not counted).
         #[unit = "bytes"]
         pub bytes_moved: u64,
         /// How the measurement ended.
         pub status: RunStatus,
         /// Why it did not end `ok`.
         pub failure_reason: Option<Text>,
-        /// Elapsed GPU time of the variant (all its launches).
+        /// Elapsed time of the variant (all its launches): CUDA events on a GPU, the host's
+        /// monotonic clock around the threads' work on a CPU.
         #[unit = "µs"]
         pub elapsed_us: Option<f64>,
         /// When it was measured.
         pub measured_at: UtcMicros,
+        /// sha256 identifying the `collect fusion` sweep (one invocation on one back-end) that
+        /// measured the row: rows of one sweep share its threads, launch configuration and
+        /// bandwidth measurements.
+        #[since = "1.2"]
+        pub sweep_id: Option<Sha256Hex>,
+        /// CPU threads that ran the kernels, one per core they were pinned to; null on a GPU.
+        #[unit = "threads"]
+        #[since = "1.2"]
+        pub threads: Option<u32>,
+        /// How the kernels ran, as JSON: on CUDA the device, grid and block sizes, bytes per load
+        /// and timer; on a CPU the threads, their cores, the partitioning and timer.
+        #[since = "1.2"]
+        pub launch_config_json: Option<Text>,
+        /// Whether each store first reads its cache line (a CPU's ordinary stores): the memory-bound
+        /// limit of fused / unfused time is then 4/7 (fused reads a, b and out, writes out; unfused
+        /// reads and writes 7 vectors), else 3/5 (a GPU, or streaming stores).
+        #[since = "1.2"]
+        pub write_allocate: Option<bool>,
+        /// Size of the device's last-level cache as the device reports it (a CPU's largest cache
+        /// level of the cores used, a GPU's L2): vectors well above it run from memory.
+        #[unit = "bytes"]
+        #[since = "1.2"]
+        pub last_level_cache_bytes: Option<u64>,
+        /// STREAM copy (`c = a`) bandwidth of the same device, threads, element type and vector
+        /// length, measured in the same sweep: bytes read and written as STREAM counts them (2
+        /// vectors, no write-allocate traffic) over the fastest repetition, as STREAM reports.
+        #[unit = "GB/s"]
+        #[since = "1.2"]
+        pub copy_bandwidth_gb_s: Option<f64>,
+        /// STREAM triad (`a = b + q·c`) bandwidth, counted (3 vectors) and measured likewise.
+        #[unit = "GB/s"]
+        #[since = "1.2"]
+        pub triad_bandwidth_gb_s: Option<f64>,
+        /// Untimed repetitions of each kernel run before the timed ones at this vector length.
+        #[since = "1.2"]
+        pub warmup_repetitions: Option<u32>,
     }
 }
 

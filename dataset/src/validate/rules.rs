@@ -384,6 +384,12 @@ pub fn check_microbench(m: &Microbench, c: &mut Checker) {
         c.reason("failure_reason", &m.failure_reason, m.status.as_str());
     }
     c.positive("elapsed_us", m.elapsed_us, 3.6e9, "µs");
+    c.at_least("threads", m.threads.map(u64::from), 1);
+    c.at_least("last_level_cache_bytes", m.last_level_cache_bytes, 1);
+    // The fastest memory systems move a few TB/s; 1 PB/s is a unit error, not a device.
+    c.positive("copy_bandwidth_gb_s", m.copy_bandwidth_gb_s, 1e6, "GB/s");
+    c.positive("triad_bandwidth_gb_s", m.triad_bandwidth_gb_s, 1e6, "GB/s");
+    c.json_object("launch_config_json", m.launch_config_json.as_ref());
 }
 
 pub fn check_published(p: &Published, c: &mut Checker) {

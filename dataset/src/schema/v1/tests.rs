@@ -53,7 +53,16 @@ fn each_version_has_its_own_column_set() {
     // A set of columns is recognised as the version it belongs to.
     let old = Kernel::SCHEMA.arrow_schema_at("1.0").unwrap();
     assert_eq!(Kernel::SCHEMA.version_of_fields(old.fields()), Some("1.0"));
-    assert_eq!(Kernel::SCHEMA.version_of_fields(Kernel::SCHEMA.arrow_schema().fields()), Some("1.1"));
-    // Where versions share their columns, the newest is named.
-    assert_eq!(Run::SCHEMA.version_of_fields(Run::SCHEMA.arrow_schema().fields()), Some("1.1"));
+    // Where versions share their columns, the newest is named: 1.2 did not touch `kernels`.
+    assert_eq!(Kernel::SCHEMA.version_of_fields(Kernel::SCHEMA.arrow_schema().fields()), Some("1.2"));
+    assert_eq!(Kernel::SCHEMA.arrow_schema_at("1.1"), Kernel::SCHEMA.arrow_schema_at("1.2"));
+    assert_eq!(Run::SCHEMA.version_of_fields(Run::SCHEMA.arrow_schema().fields()), Some("1.2"));
+    // 1.2 added the fusion sweep's columns to `microbench`, and only there.
+    let micro_1_1 = Microbench::SCHEMA.columns_at("1.1").unwrap();
+    let micro_1_2 = Microbench::SCHEMA.columns_at("1.2").unwrap();
+    assert_eq!(micro_1_2.len() - micro_1_1.len(), 8);
+    assert!(micro_1_2.iter().any(|c| c.name == "copy_bandwidth_gb_s") && !micro_1_1.iter().any(|c| c.name == "copy_bandwidth_gb_s"));
+    for t in TABLES.iter().filter(|t| t.name != "microbench") {
+        assert!(!t.columns.iter().any(|c| c.since == "1.2"), "{} gained a 1.2 column", t.name);
+    }
 }
