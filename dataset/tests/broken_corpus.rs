@@ -571,3 +571,23 @@ fn show_sample_output() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_dataset")).arg("validate").arg(dir.path()).output().unwrap();
     println!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 }
+
+fn microbench(edit: impl FnOnce(&mut Microbench)) -> Microbench {
+    let mut m = edgebench_dataset::fixtures::microbench("Jetson Orin NX", FusionVariant::Fused, 0, 76.4);
+    edit(&mut m);
+    m.microbench_id = m.compute_id();
+    m
+}
+
+#[test]
+fn bandwidth_that_is_not_positive() {
+    rejects(|root| { place_rows(root, vec![microbench(|m| m.copy_bandwidth_gb_s = Some(-3.0))]); },
+        &["microbench/", "column copy_bandwidth_gb_s"]);
+}
+
+#[test]
+fn launch_configuration_that_is_not_a_json_object() {
+    rejects(|root| { place_rows(root, vec![microbench(|m| m.launch_config_json = Some("grid=4".into()))]); },
+        &["column launch_config_json", "is not a JSON object"]);
+}
+

@@ -175,3 +175,27 @@ fn readers_refuse_a_shard_of_an_unknown_version() {
     let projected = scan_columns::<serde_json::Value>(dir.path(), &manifest, "kernels", &["kernel_id"]).unwrap_err().to_string();
     assert!(projected.contains(&rel) && projected.contains("upgrade edgebench"), "{projected}");
 }
+
+/// A `microbench` shard written before 1.2 (no sweep columns) stays valid beside a 1.2 one, and
+/// reads back with those columns null.
+#[test]
+fn microbench_of_1_1_reads_with_the_sweep_columns_null() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    let mut old = fixtures::microbench("Jetson AGX Orin", FusionVariant::Unfused, 0, 1924.2);
+    old.schema_version = "1.1".into();
+    (old.sweep_id, old.threads, old.launch_config_json, old.write_allocate) = (None, None, None, None);
+    (old.last_level_cache_bytes, old.copy_bandwidth_gb_s, old.triad_bandwidth_gb_s, old.warmup_repetitions) = (None, None, None, None);
+    old.microbench_id = old.compute_id();
+    place_rows_at(dir.path(), vec![old.clone()], "1.1");
+    let (mut store, _) = Store::open(dir.path()).unwrap();
+    store.append(vec![fixtures::microbench("Jetson AGX Orin", FusionVariant::Fused, 0, 1003.5)]).unwrap();
+    drop(store);
+    assert_valid(dir.path());
+    let rows = read_table::<Microbench>(dir.path()).unwrap();
+    assert_eq!(rows.len(), 2);
+    let read_old = rows.iter().find(|m| m.schema_version == "1.1").unwrap();
+    assert_eq!(read_old, &old);
+    let new = rows.iter().find(|m| m.schema_version == SCHEMA_VERSION).unwrap();
+    assert!(new.copy_bandwidth_gb_s.is_some() && new.sweep_id.is_some());
+}
