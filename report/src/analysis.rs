@@ -5,21 +5,25 @@
 //! ([`Metric::of_run`]); the cell's figure is the median over its completed runs with a
 //! distribution-free interval ([`crate::stats`]). Failed runs never contribute values; they are
 //! counted in the coverage matrix. Kernel profiles have cells of their own (with the phase and
-//! the timing source in the key), computed in [`crate::kernels`].
+//! the timing source in the key), computed in [`crate::kernels`]; the fusion micro-benchmark is
+//! analysed in [`crate::fusion`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use edgebench_dataset::ids::slug;
-use edgebench_dataset::schema::v1::{Backend, FusionVariant, Protocol, Published, RunStatus};
+use edgebench_dataset::schema::v1::{Backend, Protocol, Published, RunStatus};
 
 use crate::load::RunSummary as Run;
 
+use crate::fusion::{self, PublishedFusion};
 use crate::kernels::{self, KernelCell, PublishedNcu, PublishedShares};
 use crate::load::Dataset;
 use crate::metrics::Metric;
 use crate::stats::{self, LEVEL, MedianEstimate, RatioEstimate};
+
+pub use crate::fusion::FusionResult;
 
 /// Identifies a cell. Ordered for stable output: device, back-end, power mode, protocol, model,
 /// quantisation.
@@ -161,20 +165,6 @@ impl Comparison {
     }
 }
 
-/// The fusion micro-benchmark on one platform and problem size.
-#[derive(Debug, Clone, Serialize)]
-pub struct FusionResult {
-    pub platform: Platform,
-    pub experiment: String,
-    pub dtype: String,
-    pub elements: u64,
-    pub fused: Option<MedianEstimate>,
-    pub unfused: Option<MedianEstimate>,
-    /// fused / unfused elapsed time.
-    pub ratio: Option<RatioEstimate>,
-    pub failed: usize,
-}
-
 /// A model as described by its GGUF metadata (the paper's Table II).
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelInfo {
@@ -221,7 +211,11 @@ pub struct Analysis {
     pub published_kernel_shares: Vec<PublishedShares>,
     /// The paper's Nsight Compute numbers.
     pub published_ncu: Vec<PublishedNcu>,
+    /// The fusion micro-benchmark per platform, experiment, element type and vector length
+    /// ([`crate::fusion`]).
     pub fusion: Vec<FusionResult>,
+    /// The paper's Fig. 10 numbers.
+    pub published_fusion: Vec<PublishedFusion>,
     pub models: Vec<ModelInfo>,
     pub devices: Vec<DeviceInfo>,
     pub published: Vec<PublishedValue>,
@@ -265,7 +259,8 @@ pub fn analyse(data: &Dataset) -> Analysis {
         kernel_cells: kernels::kernel_cells(&data.kernels, |model| quantization_of(&data.runs, model)),
         published_kernel_shares: kernels::published_shares(&data.published),
         published_ncu: kernels::published_ncu(&data.published),
-        fusion: fusion(data),
+        fusion: fusion::results(&data.microbench),
+        published_fusion: fusion::published(&data.published),
         devices: devices(&data.runs),
         published: published(&data.published),
         row_counts: BTreeMap::from([
@@ -387,36 +382,6 @@ fn quantization_of(runs: &[Run], model: &str) -> Option<String> {
         [only] => (*only).clone(),
         _ => None,
     }
-}
-
-fn fusion(data: &Dataset) -> Vec<FusionResult> {
-    type Group = (Platform, String, String, u64);
-    let mut groups: BTreeMap<Group, (Vec<f64>, Vec<f64>, usize)> = BTreeMap::new();
-    for m in &data.microbench {
-        let platform =
-            Platform { device: m.device_label.clone(), backend: m.backend, power_mode: m.power_mode.clone(), protocol: None };
-        let entry = groups.entry((platform, m.experiment.clone(), m.dtype.clone(), m.elements)).or_default();
-        match (m.status, m.elapsed_us.filter(|v| v.is_finite())) {
-            (RunStatus::Ok, Some(us)) => match m.variant {
-                FusionVariant::Fused => entry.0.push(us),
-                FusionVariant::Unfused => entry.1.push(us),
-            },
-            _ => entry.2 += 1,
-        }
-    }
-    groups
-        .into_iter()
-        .map(|((platform, experiment, dtype, elements), (fused, unfused, failed))| FusionResult {
-            platform,
-            experiment,
-            dtype,
-            elements,
-            fused: stats::median(&fused, LEVEL),
-            unfused: stats::median(&unfused, LEVEL),
-            ratio: stats::ratio(&fused, &unfused, LEVEL),
-            failed,
-        })
-        .collect()
 }
 
 fn models(runs: &[Run]) -> Vec<ModelInfo> {

@@ -11,6 +11,7 @@ use crate::format;
 use crate::metrics::Metric;
 use crate::stats::{LEVEL, min_runs_for_interval};
 
+mod fusion;
 mod kernels;
 
 /// Everything the templates see.
@@ -121,9 +122,9 @@ pub fn build(analysis: &Analysis) -> ReportDocument {
     let (kernel_figure, kernel_tables) = kernels::kernel_section(analysis);
     figures.push(kernel_figure);
     tables.extend(kernel_tables);
-    let fusion_table = fusion_table(analysis);
-    figures.push(fusion_figure(analysis, &fusion_table.id));
-    tables.push(fusion_table);
+    let (fusion_figures, fusion_tables) = fusion::fusion_section(analysis);
+    figures.extend(fusion_figures);
+    tables.extend(fusion_tables);
     tables.push(ratio_table(analysis));
     tables.push(published_table(analysis));
 
@@ -412,70 +413,6 @@ fn metric_figure(analysis: &Analysis, metric: Metric, table_id: &str) -> FigureD
             min_runs_for_interval(LEVEL)
         ),
         file: format!("figures/{}.svg", metric.key()),
-        svg,
-        empty,
-        tables: vec![table_id.to_owned()],
-    }
-}
-
-fn fusion_table(analysis: &Analysis) -> TableDoc {
-    let est = |e: &Option<crate::stats::MedianEstimate>| match e {
-        Some(e) => format!(
-            "{} µs {}",
-            format::sig3(e.median),
-            e.interval.map(|i| format!("[{}, {}]", format::sig3(i.low), format::sig3(i.high))).unwrap_or_else(|| format!("(n = {})", e.n))
-        ),
-        None => MISSING.to_owned(),
-    };
-    let rows = analysis
-        .fusion
-        .iter()
-        .map(|f| RowDoc {
-            cells: vec![
-                f.platform.label(),
-                f.experiment.clone(),
-                format!("{} × {}", f.elements, f.dtype),
-                est(&f.unfused),
-                est(&f.fused),
-                f.ratio.as_ref().map(format::ratio).unwrap_or_else(|| MISSING.to_owned()),
-                f.failed.to_string(),
-            ],
-            published: false,
-        })
-        .collect();
-    TableDoc {
-        id: "fusion".to_owned(),
-        title: "Kernel fusion".to_owned(),
-        caption: "Median elapsed GPU time of the unfused and fused variants over repetitions, with 95% intervals, and their ratio (fused / unfused).".to_owned(),
-        columns: ["Platform", "Experiment", "Size", "Unfused", "Fused", "Fused / unfused", "Failed"].map(String::from).to_vec(),
-        rows,
-        empty_message: "No fusion micro-benchmark in the dataset yet.".to_owned(),
-    }
-}
-
-fn fusion_figure(analysis: &Analysis, table_id: &str) -> FigureDoc {
-    let empty = analysis.fusion.iter().all(|f| f.fused.is_none() && f.unfused.is_none());
-    let bar = |e: &Option<crate::stats::MedianEstimate>| {
-        e.as_ref().map(|e| BarValue { value: e.median, low: e.interval.map(|i| i.low), high: e.interval.map(|i| i.high) })
-    };
-    let svg = if empty {
-        figures::empty_svg("no data: no fusion micro-benchmark in the dataset")
-    } else {
-        figures::bar_chart_svg(&BarChart {
-            y_label: "elapsed time (µs)".to_owned(),
-            groups: analysis.fusion.iter().map(|f| format!("{} ({} × {})", f.platform.label(), f.elements, f.dtype)).collect(),
-            series: vec![
-                BarSeries { name: "unfused".to_owned(), values: analysis.fusion.iter().map(|f| bar(&f.unfused)).collect() },
-                BarSeries { name: "fused".to_owned(), values: analysis.fusion.iter().map(|f| bar(&f.fused)).collect() },
-            ],
-            scale: Scale::Auto,
-        })
-    };
-    FigureDoc {
-        id: "fusion".to_owned(),
-        title: "Kernel fusion (the paper's Fig. 10)".to_owned(),
-        caption: "Median elapsed time of the unfused and fused kernels per platform; error bars are 95% intervals.".to_owned(),
-        file: "figures/fusion.svg".to_owned(),
         svg,
         empty,
         tables: vec![table_id.to_owned()],

@@ -41,8 +41,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::Serialize;
 
 mod share_chart;
+mod sweep_chart;
 
 pub use share_chart::{ShareBar, ShareChart, SharePanel, share_chart_svg};
+pub use sweep_chart::{LineStyle, ReferenceKind, ReferenceLine, SizeMarker, SweepChart, SweepPoint, SweepSeries, sweep_chart_svg};
 
 /// Font family named in every SVG text element: embedded in the PDF renderer, falls back to monospace in browsers.
 pub const FONT_FAMILY: &str = "DejaVu Sans Mono";

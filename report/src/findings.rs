@@ -14,7 +14,8 @@
 //!   the intervals are too wide or missing (fewer than 6 runs).
 //!
 //! The kernel-level claims of Section V, and how the paper's "GEMM" is read against llama.cpp's
-//! GEMV kernels, are in [`kernel_claims`].
+//! GEMV kernels, are in [`kernel_claims`]; the fusion claim (Fig. 10), decided at each sweep's
+//! memory-bound point, in [`fusion_claim`].
 
 use serde::Serialize;
 
@@ -24,8 +25,10 @@ use crate::analysis::{Analysis, CellKey, Comparison, Ratio};
 use crate::format;
 use crate::metrics::Metric;
 
+mod fusion_claim;
 mod kernel_claims;
 
+pub use fusion_claim::{bound_text, fusion_sentence, size_text, sweep_summary};
 pub use kernel_claims::{GemmReading, class_name, kernel_cell_label, phase_label, share_text, timing_label, timing_words};
 
 /// Which side of the reference the paper puts the numerator.
@@ -71,7 +74,8 @@ pub enum Test {
     /// whose name contains `higher` exceeds that of every model whose name contains `lower`
     /// (case-insensitive).
     ShareAboveByFamily { class: OpClass, higher: &'static str, lower: &'static str },
-    /// The fused variant of every fusion micro-benchmark takes less time than the unfused one.
+    /// At the memory-bound point of every fusion sweep (platform, experiment, element type), the
+    /// fused variant takes less time than the unfused one; see [`fusion_claim`].
     FusionFaster,
 }
 
@@ -218,6 +222,9 @@ pub struct Evidence {
     pub result: String,
     /// Whether this comparison agrees with the claim; `None` when it is not decisive.
     pub agrees: Option<bool>,
+    /// A line that describes the data around the comparisons rather than being one (the fusion
+    /// sweep's summary over all sizes): never counted in the verdict or the summary.
+    pub context: bool,
 }
 
 /// A claim evaluated on the data.
@@ -248,11 +255,12 @@ fn evaluate_claim(claim: &Claim, analysis: &Analysis) -> Finding {
         Test::LargestKernelClass { class } => kernel_claims::largest_class(analysis, class),
         Test::ShareOnFasterDevice { class, expect } => kernel_claims::share_on_faster_device(analysis, class, expect),
         Test::ShareAboveByFamily { class, higher, lower } => kernel_claims::share_above_by_family(analysis, class, higher, lower),
-        Test::FusionFaster => fusion(analysis),
+        Test::FusionFaster => fusion_claim::fusion_faster(analysis),
     };
-    let agree = evidence.iter().filter(|e| e.agrees == Some(true)).count();
-    let disagree = evidence.iter().filter(|e| e.agrees == Some(false)).count();
-    let undecided = evidence.len() - agree - disagree;
+    let comparisons = evidence.iter().filter(|e| !e.context);
+    let agree = comparisons.clone().filter(|e| e.agrees == Some(true)).count();
+    let disagree = comparisons.clone().filter(|e| e.agrees == Some(false)).count();
+    let undecided = comparisons.count() - agree - disagree;
     let verdict = if disagree > 0 {
         Verdict::Contradicted
     } else if agree > 0 {
@@ -260,7 +268,7 @@ fn evaluate_claim(claim: &Claim, analysis: &Analysis) -> Finding {
     } else {
         Verdict::InsufficientData
     };
-    let summary = if evidence.is_empty() {
+    let summary = if agree + disagree + undecided == 0 {
         format!("no data: needs {needs}")
     } else {
         let mut s = format!("{agree} of {} decisive comparisons agree", agree + disagree);
@@ -348,6 +356,7 @@ fn contrast(analysis: &Analysis, comparison: Comparison, metric: Metric, expect:
                 subject: pair_subject(r),
                 result: format!("{}: {}", format::ratio(&r.estimate), side_word(s)),
                 agrees: s.map(|d| d == expect),
+                context: false,
             }
         })
         .collect();
@@ -370,7 +379,7 @@ fn similar(analysis: &Analysis, comparison: Comparison, metric: Metric, margin: 
                 Some(i) if i.high < lo || i.low > hi => (Some(false), "outside the margin"),
                 _ => (None, "undecided"),
             };
-            Evidence { subject: pair_subject(r), result: format!("{}: {word}", format::ratio(&r.estimate)), agrees }
+            Evidence { subject: pair_subject(r), result: format!("{}: {word}", format::ratio(&r.estimate)), agrees, context: false }
         })
         .collect();
     (statement, evidence, "the same device, back-end and model measured in MAXN and in another power mode")
@@ -390,6 +399,7 @@ fn grows_with_size(analysis: &Analysis, metric: Metric, backend: Option<Backend>
                 subject: pair_subject(r),
                 result: format!("{}: {}", format::ratio(&r.estimate), side_word(s)),
                 agrees: s.map(|d| d == expect),
+                context: false,
             }
         })
         .collect();
@@ -442,6 +452,7 @@ fn backend_gain_grows(analysis: &Analysis, metric: Metric) -> Evaluation {
             subject: format!("{} vs cpu on {}: {} vs {}", platform.backend, platform.device, large.numerator.model_key().label(), small.numerator.model_key().label()),
             result: format!("{} vs {}: {word}", format::ratio(&large.estimate), format::ratio(&small.estimate)),
             agrees,
+            context: false,
         });
     }
     (statement, evidence, "two models of different sizes, each measured with a GPU and the CPU back-end on one device")
@@ -496,25 +507,8 @@ fn stable(analysis: &Analysis, metric: Metric, spread: f64) -> Evaluation {
                 format::sig3(if lo.median > 0.0 { hi.median / lo.median } else { f64::NAN })
             ),
             agrees,
+            context: false,
         });
     }
     (statement, evidence, "one model measured on two or more platforms")
-}
-
-fn fusion(analysis: &Analysis) -> Evaluation {
-    let statement = "The fused kernel takes less time than the unfused kernels.".to_owned();
-    let evidence = analysis
-        .fusion
-        .iter()
-        .filter_map(|f| {
-            let r = f.ratio.as_ref()?;
-            let s = interval_side(r);
-            Some(Evidence {
-                subject: format!("{} on {}, {} × {}", f.experiment, f.platform.label(), f.elements, f.dtype),
-                result: format!("fused/unfused {}: {}", format::ratio(r), side_word(s)),
-                agrees: s.map(|d| d == Direction::Lower),
-            })
-        })
-        .collect();
-    (statement, evidence, "fused and unfused micro-benchmark repetitions on one device")
 }

@@ -47,6 +47,38 @@ pub fn bytes(value: u64) -> String {
     format!("{} GB", sig3(value as f64 * 1e-9))
 }
 
+/// Bytes in binary units, three significant digits (`256 MiB`, `1.50 GiB`, `512 B`): vector and
+/// cache sizes are powers of two.
+pub fn binary_bytes(value: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = value as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if v.fract() == 0.0 { format!("{v} {}", UNITS[unit]) } else { format!("{} {}", sig3(v), UNITS[unit]) }
+}
+
+/// A count as a power of two when it is one (`2^26`), else in digits.
+pub fn power_of_two(n: u64) -> String {
+    if n.is_power_of_two() { format!("2^{}", n.trailing_zeros()) } else { n.to_string() }
+}
+
+/// A relative difference with its interval, as percentages (`5.0% [3.3%, 6.7%]`).
+pub fn percent_interval(value: f64, interval: Option<(f64, f64)>) -> String {
+    match interval {
+        Some((low, high)) => format!("{} [{}, {}]", percent(value), percent(low), percent(high)),
+        None => format!("{} (no interval)", percent(value)),
+    }
+}
+
+/// A signed relative difference as a percentage, one decimal (`+4.0%`, `-0.5%`, `0.0%`).
+pub fn signed_percent(share: f64) -> String {
+    let text = percent(share);
+    if share > 0.0 && text != "0.0%" { format!("+{text}") } else { text.replace("-0.0%", "0.0%") }
+}
+
 /// Parameter counts as `135M` or `1.54B`.
 pub fn params(n: u64) -> String {
     let n = n as f64;
@@ -100,6 +132,18 @@ mod tests {
     fn dates_are_utc() {
         assert_eq!(date(0), "1970-01-01");
         assert_eq!(date(1_795_000_000_000_000), "2026-11-18");
+    }
+
+    #[test]
+    fn binary_sizes_and_powers_of_two() {
+        assert_eq!(binary_bytes(256 << 20), "256 MiB");
+        assert_eq!(binary_bytes(3 << 29), "1.50 GiB");
+        assert_eq!(binary_bytes(512), "512 B");
+        assert_eq!(binary_bytes(50 << 20), "50 MiB");
+        assert_eq!(power_of_two(1 << 26), "2^26");
+        assert_eq!(power_of_two(1000), "1000");
+        assert_eq!(percent_interval(0.05, Some((0.033, 0.067))), "5.0% [3.3%, 6.7%]");
+        assert_eq!((signed_percent(0.04), signed_percent(-0.005), signed_percent(-0.0001)), ("+4.0%".into(), "-0.5%".into(), "0.0%".into()));
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! 1. [`load`] reads the dataset through [`edgebench_dataset`] (generations column-projected and
 //!    folded into per-run sums, so model outputs are never decoded);
 //! 2. [`analysis`] forms cells and their medians ([`stats`]), ratios, kernel shares ([`kernels`])
-//!    and fusion results; [`metrics`] defines each per-run measure once;
+//!    and the fusion sweep against its memory-bound limit ([`fusion`]); [`metrics`] defines each
+//!    per-run measure once;
 //! 3. [`findings`] evaluates the paper's claims, declared as data, and words the verdicts from
 //!    the numbers;
 //! 4. [`document`] formats everything into one serialisable [`document::ReportDocument`], drawing
@@ -26,6 +27,7 @@ pub mod export;
 pub mod figures;
 pub mod findings;
 pub mod format;
+pub mod fusion;
 pub mod kernels;
 pub mod load;
 pub mod metrics;

@@ -122,6 +122,7 @@ fn build_writes_pdf_html_figures_and_tables() {
     for figure in [
         "load_ms", "tpot_ms", "ttft_ms", "peak_cpu_memory", "peak_gpu_memory", "mean_power_w", "relevance",
         "energy_per_output_token_j", "prefill_tokens_per_s", "decode_tokens_per_s", "kernel_shares", "fusion",
+        "fusion_sweep", "fusion_bandwidth",
     ] {
         let svg = &files[&Path::new("figures").join(format!("{figure}.svg"))];
         assert!(svg.starts_with(b"<svg"), "{figure}");
@@ -129,7 +130,7 @@ fn build_writes_pdf_html_figures_and_tables() {
     }
     for table in [
         "coverage", "models", "devices", "ratios", "published", "kernel_shares", "kernel_top", "profile_quality", "nsight_compute", "fusion",
-        "tpot_ms", "medians",
+        "fusion_sweep", "tpot_ms", "medians",
     ] {
         assert!(files.contains_key(&Path::new("tables").join(format!("{table}.csv"))), "{table}.csv");
     }
@@ -518,7 +519,7 @@ fn html_loads_in_headless_chromium_without_console_errors_or_network() {
     let (dom, console, requests) = chromium_load(&out.path().join("index.html"));
     assert!(console.is_empty(), "console messages: {console:#?}");
     assert!(requests.is_empty(), "network requests: {requests:#?}");
-    // The page was really rendered: all twelve figures are in the DOM as SVG.
-    assert_eq!(dom.matches("<figure id=\"figure-").count(), 12, "figures in the DOM");
-    assert!(dom.matches("<svg").count() >= 12);
+    // The page was really rendered: all fourteen figures are in the DOM as SVG.
+    assert_eq!(dom.matches("<figure id=\"figure-").count(), 14, "figures in the DOM");
+    assert!(dom.matches("<svg").count() >= 14);
 }

@@ -511,3 +511,151 @@ fn share_chart_draws_panels_and_hatched_published_bars() {
     with_empty.panels.push(SharePanel { title: "never drawn".to_owned(), bars: vec![] });
     assert_eq!(share_chart_svg(&with_empty), svg);
 }
+
+fn sweep_line(name: &str, color: usize, line: LineStyle, points: &[(f64, f64)]) -> SweepSeries {
+    SweepSeries {
+        name: name.to_owned(),
+        color,
+        line,
+        points: points.iter().map(|&(x, y)| SweepPoint { x, y, low: Some(y * 0.97), high: Some(y * 1.03) }).collect(),
+    }
+}
+
+fn reference(y: f64, label: &str, tag: &str, kind: ReferenceKind) -> ReferenceLine {
+    ReferenceLine { y, label: label.to_owned(), tag: tag.to_owned(), kind }
+}
+
+fn sweep_chart() -> SweepChart {
+    let sizes: Vec<f64> = (12..=30).step_by(2).map(|e| f64::from(1u32 << e.min(31))).collect();
+    let ratio = |k: usize| 0.5 + 0.12 * (k as f64 / 9.0);
+    SweepChart {
+        x_label: "bytes per vector (log2 axis)".to_owned(),
+        y_label: "fused / unfused time".to_owned(),
+        y_scale: Scale::Linear,
+        series: vec![
+            sweep_line("H200 · cuda, f32", 0, LineStyle::Solid, &sizes.iter().enumerate().map(|(k, &x)| (x, ratio(k))).collect::<Vec<_>>()),
+            sweep_line("H200 · cuda, f16", 0, LineStyle::Dashed, &sizes.iter().enumerate().map(|(k, &x)| (x, ratio(k) + 0.01)).collect::<Vec<_>>()),
+            sweep_line("VM · cpu, f32", 1, LineStyle::Dotted, &sizes[..6].iter().enumerate().map(|(k, &x)| (x, ratio(k) + 0.05)).collect::<Vec<_>>()),
+        ],
+        references: vec![
+            reference(1.0, "1: no gain", "1", ReferenceKind::Threshold),
+            reference(0.6, "3/5 = 0.600: memory-bound limit", "3/5", ReferenceKind::Bound),
+            reference(4.0 / 7.0, "4/7 = 0.571: memory-bound limit, write-allocate", "4/7", ReferenceKind::Bound),
+            reference(0.614, "paper: Dell 0.614 (size not stated)", "0.614", ReferenceKind::Published),
+        ],
+        markers: vec![SizeMarker { x: f64::from(50u32 << 20), label: "LLC 50 MiB · H200".to_owned(), color: 0 }],
+    }
+}
+
+#[test]
+fn sweep_chart_has_every_line_reference_tag_and_marker() {
+    let chart = sweep_chart();
+    let svg = sweep_chart_svg(&chart);
+    assert_well_formed(&svg);
+    assert_one_font(&svg);
+    assert_eq!(svg, sweep_chart_svg(&chart), "deterministic");
+    let t = texts(&svg);
+    for want in [
+        "H200 · cuda, f32",
+        "H200 · cuda, f16",
+        "VM · cpu, f32",
+        "1: no gain",
+        "3/5 = 0.600: memory-bound limit",
+        "4/7 = 0.571: memory-bound limit, write-allocate",
+        "paper: Dell 0.614 (size not stated)",
+        "3/5",
+        "4/7",
+        "0.614",
+        "LLC 50 MiB · H200",
+        "bytes per vector (log2 axis)",
+        "fused / unfused time",
+    ] {
+        assert!(t.iter().any(|s| s == want), "{want} missing: {t:?}");
+    }
+    // The x axis is labelled in binary units on powers of two.
+    assert!(t.iter().any(|s| s == "1 MiB") && t.iter().any(|s| s == "1 GiB"), "{t:?}");
+    // One dot per point: filled for solid lines, white under a ring for dashed, squares for dotted.
+    // (the legend's samples have one dot each too).
+    assert_eq!(count(&svg, "<circle"), (10 + 1) + (10 + 1) * 2);
+    let squares = rects(&svg).iter().filter(|r| r.contains("fill=\"#E69F00\"")).count();
+    assert_eq!(squares, 6 + 1, "the dotted line's points are squares");
+    // Whiskers: a vertical stroke and two caps per point.
+    let vertical = svg
+        .split("<polyline")
+        .skip(1)
+        .filter(|p| {
+            let start = p.find("points=\"").unwrap() + 8;
+            let pts: Vec<(i32, i32)> = p[start..start + p[start..].find('"').unwrap()]
+                .split_whitespace()
+                .map(|xy| {
+                    let (x, y) = xy.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect();
+            pts.len() == 2 && pts[0].0 == pts[1].0 && pts[0].1 != pts[1].1 && p.contains("stroke-width=\"1\"") && !p.contains("#000000")
+        })
+        .count();
+    assert!(vertical >= 26, "{vertical} vertical strokes for 26 whiskers");
+}
+
+#[test]
+fn sweep_chart_tags_that_collide_are_pushed_apart_and_stay_in_the_figure() {
+    let mut chart = sweep_chart();
+    chart.references = (0..12).map(|i| reference(0.6, &format!("limit {i}"), &format!("t{i}"), ReferenceKind::Bound)).collect();
+    let svg = sweep_chart_svg(&chart);
+    assert_well_formed(&svg);
+    let ys: Vec<f64> = svg
+        .split("<text")
+        .skip(1)
+        .filter(|t| {
+            let body = &t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()];
+            body.trim().starts_with('t') && body.trim().len() <= 3
+        })
+        .map(|t| {
+            let start = t.find(" y=\"").unwrap() + 4;
+            t[start..start + t[start..].find('"').unwrap()].parse().unwrap()
+        })
+        .collect();
+    assert_eq!(ys.len(), 12);
+    let (_, height) = size(&svg);
+    let mut sorted = ys.clone();
+    sorted.sort_by(f64::total_cmp);
+    for pair in sorted.windows(2) {
+        assert!(pair[1] - pair[0] >= 12.0, "tags overlap: {sorted:?}");
+    }
+    assert!(sorted.iter().all(|&y| y > 0.0 && y < f64::from(height)), "{sorted:?}");
+}
+
+#[test]
+fn sweep_chart_degenerate_inputs_give_an_svg_without_panicking() {
+    let nan = f64::NAN;
+    let base = sweep_chart();
+    let with = |series: Vec<SweepSeries>, y_scale: Scale| SweepChart { series, y_scale, ..base.clone() };
+    let cases = vec![
+        with(vec![], Scale::Linear),
+        with(vec![sweep_line("a", 0, LineStyle::Solid, &[])], Scale::Linear),
+        with(vec![sweep_line("a", 0, LineStyle::Solid, &[(nan, 1.0), (1024.0, nan), (0.0, 1.0), (-8.0, 1.0), (1e300, 1.0)])], Scale::Auto),
+        with(vec![sweep_line("a", 0, LineStyle::Solid, &[(4096.0, 0.6)])], Scale::Linear),
+        with(vec![sweep_line("a", 0, LineStyle::Solid, &[(4096.0, -1.0), (8192.0, 5.0)])], Scale::Log),
+        with(vec![sweep_line("a", 0, LineStyle::Dashed, &[(4096.0, 2.0), (8192.0, 2.0)])], Scale::Auto),
+        with(vec![sweep_line("a", 99, LineStyle::Dotted, &[(1.0, 1.0), (1e12, 5000.0)])], Scale::Auto),
+        SweepChart { references: vec![reference(nan, "nan", "n", ReferenceKind::Bound)], markers: vec![SizeMarker { x: nan, label: "m".into(), color: 0 }], ..base.clone() },
+        SweepChart { series: vec![sweep_line("<script>alert(1)</script> & \"x\"", 0, LineStyle::Solid, &[(1.0, 1.0), (2.0, 2.0)])], ..base.clone() },
+    ];
+    for c in &cases {
+        let svg = sweep_chart_svg(c);
+        assert_well_formed(&svg);
+        assert_one_font(&svg);
+    }
+    for c in &cases[..3] {
+        assert_eq!(sweep_chart_svg(c), empty_svg("no data"));
+    }
+    assert!(!sweep_chart_svg(&cases[3]).contains("no data"), "one point is a chart");
+    // A value a log axis cannot show makes the axis linear, and both points are drawn.
+    assert!(texts(&sweep_chart_svg(&cases[4])).iter().any(|t| t == "0"), "linear axis through 0");
+    // Values spanning more than 30× get a log axis on Auto.
+    let log = texts(&sweep_chart_svg(&cases[6]));
+    assert!(log.iter().any(|t| t == "1000") && log.iter().any(|t| t == "10"), "{log:?}");
+    let hostile = sweep_chart_svg(&cases[8]);
+    assert!(!hostile.contains("<script") && texts(&hostile).iter().any(|t| t.starts_with("<script>alert(1)</script> & ")));
+}

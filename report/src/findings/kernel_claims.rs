@@ -273,7 +273,7 @@ pub(super) fn largest_class(analysis: &Analysis, class: OpClass) -> Evaluation {
                     }
                     None => format!("{} {}, no other class", class_name(class), share_text(&own)),
                 };
-                return Evidence { subject: kernel_cell_label(cell), result: result + &cell_notes(&[cell]), agrees };
+                return Evidence { subject: kernel_cell_label(cell), result: result + &cell_notes(&[cell]), agrees, context: false };
             }
             let decisive = GemmReading::for_phase(cell.phase);
             let (agrees, decisive_text) = largest_under(cell, decisive);
@@ -291,6 +291,7 @@ pub(super) fn largest_class(analysis: &Analysis, class: OpClass) -> Evaluation {
                     cell_notes(&[cell])
                 ),
                 agrees,
+                context: false,
             }
         })
         .collect();
@@ -374,6 +375,7 @@ pub(super) fn share_on_faster_device(analysis: &Analysis, class: OpClass, expect
                 cell_notes(&[fast.0, slow.0])
             ),
             agrees,
+            context: false,
         });
     }
     (statement, evidence, "one model profiled with a GPU back-end on two devices whose decode rates were measured")
@@ -443,6 +445,7 @@ pub(super) fn share_above_by_family(analysis: &Analysis, class: OpClass, higher:
                         cell_notes(&[high, low])
                     ),
                     agrees: order.map(Ordering::is_gt),
+                    context: false,
                 });
             }
         }

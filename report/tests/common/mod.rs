@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod fusion;
+
 use std::path::Path;
 
 use edgebench_dataset::fixtures;
