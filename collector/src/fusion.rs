@@ -168,6 +168,15 @@ impl RowContext<'_> {
         rows
     }
 
+    /// The size's launch configuration, with the measurement that chose the bound.
+    fn launch_config(&self, s: &SizeResult) -> String {
+        let mut config = s.launch_config.clone();
+        if let (Some(probe), Some(map)) = (&self.sweep.write_allocate_probe, config.as_object_mut()) {
+            map.insert("write_allocate_probe".into(), serde_json::to_value(probe).expect("probe serialises"));
+        }
+        config.to_string()
+    }
+
     fn row(&self, s: &SizeResult, kernel: Kernel, repetition: u32, elapsed_us: Option<f64>) -> Microbench {
         let d = &self.sweep.device;
         let mut row = Microbench {
@@ -195,7 +204,7 @@ impl RowContext<'_> {
             measured_at: UtcMicros::now(),
             sweep_id: Some(self.sweep_id.clone()),
             threads: d.threads,
-            launch_config_json: Some(Text::from(s.launch_config.to_string())),
+            launch_config_json: Some(Text::from(self.launch_config(s))),
             write_allocate: Some(d.write_allocate),
             last_level_cache_bytes: d.last_level_cache_bytes,
             copy_bandwidth_gb_s: s.copy_gb_s,

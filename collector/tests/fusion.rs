@@ -49,11 +49,15 @@ fn a_small_cpu_sweep_writes_one_valid_row_per_timed_repetition() {
         let width = if r.dtype == "f32" { 4 } else { 2 };
         let (launches, vectors) = if r.variant == FusionVariant::Unfused { (2, 5) } else { (1, 3) };
         assert_eq!((r.kernel_launches, r.bytes_moved), (launches, vectors * r.elements * width));
-        assert_eq!((r.write_allocate, r.threads, r.warmup_repetitions), (Some(true), Some(threads), Some(1)));
+        assert_eq!((r.threads, r.warmup_repetitions), (Some(threads), Some(1)));
         assert!(r.copy_bandwidth_gb_s.unwrap() > 0.0 && r.triad_bandwidth_gb_s.unwrap() > 0.0);
         assert!(r.last_level_cache_bytes.is_some_and(|b| b > 0), "this machine's sysfs names its caches");
         let config: serde_json::Value = serde_json::from_str(r.launch_config_json.as_ref().unwrap()).unwrap();
         assert_eq!(config["threads"], threads);
+        // Whether stores write-allocate is measured, and the row says how.
+        let probe = &config["write_allocate_probe"];
+        assert_eq!(probe["elements"], 16384, "probed at the largest f32 length");
+        assert_eq!(r.write_allocate, probe["write_allocate"].as_bool());
     }
     // Every (variant, type, length) has repetitions 0..6.
     let mut reps: Vec<u32> = rows.iter().filter(|r| r.dtype == "f16" && r.elements == 8192 && r.variant == FusionVariant::Fused).map(|r| r.repetition).collect();

@@ -46,9 +46,21 @@ pub struct DeviceDescription {
     /// Threads that run the CPU kernels; `None` on a GPU.
     pub threads: Option<u32>,
     /// Whether each store first reads its line: sets which bound applies ([`model::bound`]).
+    /// On a CPU, the sweep replaces the initial guess with the probe's measurement.
     pub write_allocate: bool,
     /// How kernels are launched and timed, as a JSON object.
     pub launch_config: serde_json::Value,
+}
+
+/// How a CPU's stores treat the cache, measured: a read-only and a write-only pass over one f32
+/// vector far above the cache, each at its best repetition.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct WriteAllocateProbe {
+    pub elements: u64,
+    pub read_gb_s: f64,
+    pub write_gb_s: f64,
+    /// `write_gb_s / read_gb_s` below [`cpu::WRITE_ALLOCATE_BELOW`].
+    pub write_allocate: bool,
 }
 
 /// Errors, each said once, in words a user can act on.
@@ -83,6 +95,13 @@ pub trait Device {
     fn prepare(&mut self, dtype: Dtype, elements: usize) -> Result<(), Error>;
     /// Runs the kernels of `kernel` once, in order, and returns the elapsed time of all of them.
     fn time(&mut self, kernel: Kernel) -> Result<Duration, Error>;
+    /// Measures whether stores read their line first, on the vectors `prepare` made last (the
+    /// sweep calls it at its largest f32 length). `None`: the device's description says, as on a
+    /// GPU, whose L2 merges full-line writes without reading them (checked with Nsight Compute).
+    fn probe_write_allocate(&mut self, repetitions: u32) -> Result<Option<WriteAllocateProbe>, Error> {
+        let _ = repetitions;
+        Ok(None)
+    }
     /// Checks `out` (and `t` where the kernel writes it) against the exact result of the last
     /// `kernel` run: every element, or an even sample of them on a GPU.
     fn check(&mut self, kernel: Kernel) -> Result<(), Error>;

@@ -69,6 +69,8 @@ pub struct Sweep {
     pub device: DeviceDescription,
     pub protocol: Protocol,
     pub sizes: Vec<SizeResult>,
+    /// The write-allocate measurement that set `device.write_allocate`, where the device has one.
+    pub write_allocate_probe: Option<crate::WriteAllocateProbe>,
 }
 
 /// The vector lengths of one element type, smallest first.
@@ -167,7 +169,29 @@ pub fn run_sweep(device: &mut dyn Device, protocol: &Protocol, progress: &mut dy
         }
         sizes.push(result);
     }
-    Ok(Sweep { device: description, protocol: protocol.clone(), sizes })
+    // How the stores treat the cache, at the largest f32 length (the largest of any type if f32
+    // was not asked for): the bound of every row of this sweep follows from it.
+    let mut description = description;
+    let probe_size = plan.iter().filter(|(d, _)| *d == Dtype::F32).max_by_key(|(_, n)| *n).or_else(|| plan.iter().max_by_key(|(d, n)| n * d.bytes()));
+    let mut write_allocate_probe = None;
+    if let Some(&(dtype, n)) = probe_size {
+        // The same bytes per vector as that length, in f32.
+        let n = n * dtype.bytes() / Dtype::F32.bytes();
+        let n = usize::try_from(n).map_err(|_| Error::Usage(format!("{n} elements do not fit this machine's address space")))?;
+        device.prepare(Dtype::F32, n)?;
+        if let Some(probe) = device.probe_write_allocate(protocol.repetitions)? {
+            progress(&format!(
+                "  write-allocate probe ({} × f32): read-only {:.1} GB/s, write-only {:.1} GB/s: stores {} their line first",
+                n,
+                probe.read_gb_s,
+                probe.write_gb_s,
+                if probe.write_allocate { "read" } else { "do not read" }
+            ));
+            description.write_allocate = probe.write_allocate;
+            write_allocate_probe = Some(probe);
+        }
+    }
+    Ok(Sweep { device: description, protocol: protocol.clone(), sizes, write_allocate_probe })
 }
 
 fn measure_size(device: &mut dyn Device, p: &Protocol, dtype: Dtype, elements: u64) -> SizeResult {

@@ -34,7 +34,12 @@ fn a_small_cpu_sweep_runs_checks_and_times_every_kernel() {
         assert_eq!((s.timings[0].kernel, s.timings[4].kernel), (Kernel::Unfused, Kernel::Triad));
         assert!(s.copy_gb_s.unwrap() > 0.0 && s.triad_gb_s.unwrap() > 0.0);
     }
-    assert_eq!(lines.len(), 2 * 18, "one line per size and one for its bandwidth: {lines:?}");
+    assert_eq!(lines.len(), 2 * 18 + 1, "one line per size, one for its bandwidth, one for the probe: {lines:?}");
+    let probe = sweep.write_allocate_probe.expect("a CPU measures how its stores treat the cache");
+    assert_eq!(probe.elements, 8192 + 192);
+    assert!(probe.read_gb_s > 0.0 && probe.write_gb_s > 0.0);
+    assert_eq!(sweep.device.write_allocate, probe.write_allocate);
+    assert!(lines.last().unwrap().contains("write-allocate probe"), "{lines:?}");
     assert!(lines[0].starts_with("[1/18] cpu f32 × 64"), "{}", lines[0]);
 }
 

@@ -56,6 +56,30 @@ pub fn triad_f32(a: &[f32], b: &[f32], out: &mut [f32]) {
     }
 }
 
+/// Write-only probe: every element set to `S` (a value with no repeated byte, so the loop stays a
+/// vector store loop and does not become `memset`).
+#[inline(never)]
+pub fn fill_f32(out: &mut [f32]) {
+    for o in out.iter_mut() {
+        *o = S;
+    }
+}
+
+/// Read-only probe: the sum of `a`, over 16 independent partial sums so that the loop is bound by
+/// loads, not by the latency of one chain of additions.
+#[inline(never)]
+pub fn sum_f32(a: &[f32]) -> f32 {
+    let mut acc = [0f32; 16];
+    let chunks = a.chunks_exact(16);
+    let tail: f32 = chunks.remainder().iter().sum();
+    for c in chunks {
+        for (s, x) in acc.iter_mut().zip(c) {
+            *s += x;
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
 fn map2_f16(a: &[f16], b: &[f16], out: &mut [f16], f: impl Fn(&[f32], &[f32], &mut [f32])) {
     let (mut fa, mut fb, mut fo) = ([0f32; BLOCK], [0f32; BLOCK], [0f32; BLOCK]);
     for ((a, b), o) in a.chunks(BLOCK).zip(b.chunks(BLOCK)).zip(out.chunks_mut(BLOCK)) {

@@ -10,7 +10,11 @@
 //! - The clock (monotonic) is read on the calling thread just before it releases the start
 //!   barrier and just after the end barrier: barrier costs are part of every kernel, as launch
 //!   costs are on a GPU; they matter only for cache-resident sizes.
-//! - Ordinary stores: every stored line is read first (write-allocate), so the bound is 4/7.
+//! - Ordinary stores, no streaming hints. Whether the hardware reads each stored line first
+//!   (write-allocate: bound 4/7) or not (3/5) depends on the core and, on some, on the traffic; so
+//!   it is measured ([`Device::probe_write_allocate`]): a write-only pass over a vector far above
+//!   the cache runs at about half the read-only rate when every store first reads its line, and
+//!   near the read-only rate when it does not.
 
 mod f16c;
 mod kernels;
@@ -80,7 +84,7 @@ impl CpuDevice {
                 "cores": cores,
                 "partition": "one contiguous slice of each vector per thread, allocated and first touched by that thread",
                 "passes": "one parallel pass per kernel; a barrier between the two unfused passes",
-                "stores": "ordinary (write-allocate)",
+                "stores": "ordinary stores, no streaming hints; whether they read each line first is measured (write_allocate_probe)",
                 "f16": if f16c { "8 lanes converted to f32 in registers with F16C" } else { "blocks of 512 converted to f32 in software" },
                 "timer": "monotonic clock on the calling thread around a start and an end barrier of all threads",
             }),
@@ -218,7 +222,56 @@ fn first_wrong(kernel: Kernel, slices: &Slices) -> Option<(usize, f32, f32)> {
     }
 }
 
+/// Below this ratio of write-only to read-only bandwidth, stores are taken to read their line
+/// first: with write-allocate a written byte costs two transfers (ratio ≈ 0.5), without one
+/// (ratio ≈ 1, less what writes cost the memory more than reads). 0.75 is the midpoint.
+pub const WRITE_ALLOCATE_BELOW: f64 = 0.75;
+
+#[derive(Clone, Copy)]
+enum Probe {
+    Read,
+    Write,
+}
+
+fn run_probe(probe: Probe, slices: &mut Slices) {
+    if let Slices::F32 { a, out, .. } = slices {
+        match probe {
+            Probe::Read => {
+                std::hint::black_box(kernels::sum_f32(a));
+            }
+            Probe::Write => kernels::fill_f32(out),
+        }
+    }
+}
+
 impl Device for CpuDevice {
+    fn probe_write_allocate(&mut self, repetitions: u32) -> Result<Option<crate::WriteAllocateProbe>, Error> {
+        let elements = self.elements as u64;
+        let mut best = [Duration::MAX; 2];
+        for _ in 0..repetitions.max(3) {
+            for (i, probe) in [Probe::Read, Probe::Write].into_iter().enumerate() {
+                let mut clock: Option<Instant> = None;
+                let mut elapsed = Duration::ZERO;
+                self.pool.run(Arc::new(move |_, slices: &mut Slices, _: &Barriers| run_probe(probe, slices)), || match clock {
+                    None => clock = Some(Instant::now()),
+                    Some(start) => elapsed = start.elapsed(),
+                });
+                best[i] = best[i].min(elapsed);
+            }
+        }
+        if best.iter().any(|d| d.is_zero()) {
+            return Err(Error::Device("the write-allocate probe timed 0 s".into()));
+        }
+        let rate = |d: Duration| (elements * 4) as f64 / d.as_secs_f64() / 1e9;
+        let (read_gb_s, write_gb_s) = (rate(best[0]), rate(best[1]));
+        Ok(Some(crate::WriteAllocateProbe {
+            elements,
+            read_gb_s,
+            write_gb_s,
+            write_allocate: write_gb_s / read_gb_s < WRITE_ALLOCATE_BELOW,
+        }))
+    }
+
     fn describe(&self) -> &DeviceDescription {
         &self.description
     }
