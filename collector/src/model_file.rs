@@ -29,9 +29,34 @@ pub struct GgufHeader {
     pub file_type: Option<String>,
     /// Bytes the header says the file holds (data offset + the end of the last tensor).
     pub expected_bytes: u64,
+    /// Set when `collect synth` wrote the file (its `edgebench.synthetic.*` keys).
+    #[serde(default)]
+    pub synthetic: Option<SyntheticMark>,
+}
+
+/// How a synthetic-weight GGUF was made, as `collect synth` records it in the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyntheticMark {
+    pub generator: String,
+    pub seed: u64,
+    pub preset: Option<String>,
+    pub source_sha256: Option<String>,
+}
+
+/// The GGUF keys of a [`SyntheticMark`].
+pub mod synthetic_keys {
+    pub const GENERATOR: &str = "edgebench.synthetic.generator";
+    pub const SEED: &str = "edgebench.synthetic.seed";
+    pub const PRESET: &str = "edgebench.synthetic.preset";
+    pub const SOURCE_SHA256: &str = "edgebench.synthetic.source_sha256";
 }
 
 impl ModelFile {
+    /// How the weights were made, when `collect synth` made them.
+    pub fn synthetic(&self) -> Option<&SyntheticMark> {
+        self.header.as_ref().ok().and_then(|h| h.synthetic.as_ref())
+    }
+
     /// The model name used in the dataset: GGUF `general.name`, else the file stem.
     pub fn model_name(&self) -> String {
         self.header
@@ -137,11 +162,30 @@ pub fn read_header(path: &Path) -> Result<GgufHeader, String> {
             .unwrap_or(0);
         data + end
     };
+    let seed = {
+        let k = CString::new(synthetic_keys::SEED).expect("no NUL");
+        // SAFETY: as above; the getter matches the type checked first.
+        unsafe {
+            let id = llama_cpp_sys_2::gguf_find_key(ctx, k.as_ptr());
+            (id >= 0 && llama_cpp_sys_2::gguf_get_kv_type(ctx, id) == llama_cpp_sys_2::GGUF_TYPE_UINT64)
+                .then(|| llama_cpp_sys_2::gguf_get_val_u64(ctx, id))
+        }
+    };
+    let synthetic = match (get_str(synthetic_keys::GENERATOR), seed) {
+        (Some(generator), Some(seed)) => Some(SyntheticMark {
+            generator,
+            seed,
+            preset: get_str(synthetic_keys::PRESET),
+            source_sha256: get_str(synthetic_keys::SOURCE_SHA256),
+        }),
+        _ => None,
+    };
     let header = GgufHeader {
         name: get_str("general.name"),
         architecture: get_str("general.architecture"),
         file_type,
         expected_bytes,
+        synthetic,
     };
     // SAFETY: ctx came from gguf_init_from_file and is freed once.
     unsafe { llama_cpp_sys_2::gguf_free(ctx) };

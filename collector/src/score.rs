@@ -75,6 +75,10 @@ pub fn score_dataset(
                 summary.already_scored += 1;
                 continue;
             }
+            if g.relevance_null_reason.is_some() {
+                // Null on purpose (synthetic weights): not a generation to score.
+                continue;
+            }
             match (&g.status, &g.output_text, &g.reference_sha256) {
                 (GenerationStatus::Ok, Some(_), Some(reference)) if references.contains_key(reference) => todo.push(i),
                 (GenerationStatus::Ok, Some(_), Some(_)) => summary.unknown_reference += 1,

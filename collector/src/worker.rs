@@ -48,6 +48,11 @@ pub struct Job {
     /// each node. Never set for a measured run.
     #[serde(default)]
     pub profile_ops: bool,
+    /// Generate every prompt to `max_output_tokens`, an end-of-generation token included: set for
+    /// synthetic-weight models, whose outputs mean nothing, so that their TTFT and TPOT are
+    /// always taken over the same number of tokens.
+    #[serde(default)]
+    pub ignore_eos: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -368,7 +373,7 @@ fn generate(
     let mut sampled: u32 = 1;
     let mut decode_calls = std::time::Duration::ZERO;
     let stop_reason = loop {
-        if vocab.is_eog(token) {
+        if vocab.is_eog(token) && !job.ignore_eos {
             break StopReason::Eos;
         }
         output.push(token);

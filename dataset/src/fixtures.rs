@@ -91,6 +91,11 @@ pub fn run(device: &str, backend: Backend, power_mode: Option<&str>, model: &str
         temp_max_c_start: Some(40.0),
         temp_max_c_end: Some(55.0),
         device_state_json: Some(r#"{"source":"synthetic"}"#.into()),
+        weights_origin: Some(WeightsOrigin::Trained),
+        synthetic_preset: None,
+        synthetic_seed: None,
+        synthetic_generator: None,
+        synthetic_source_sha256: None,
     };
     r.run_id = r.compute_id();
     r
@@ -160,6 +165,7 @@ pub fn generation(run: &Run, prompt_index: u32) -> Generation {
         relevance: None,
         relevance_model: None,
         relevance_model_sha256: None,
+        relevance_null_reason: None,
     };
     g.generation_id = g.compute_id();
     g

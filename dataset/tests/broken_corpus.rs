@@ -591,3 +591,21 @@ fn launch_configuration_that_is_not_a_json_object() {
         &["column launch_config_json", "is not a JSON object"]);
 }
 
+
+#[test]
+fn synthetic_run_without_its_generator() {
+    rejects(|root| { place_rows(root, vec![run(|r| { r.weights_origin = Some(WeightsOrigin::Synthetic); r.synthetic_seed = Some(7); r.synthetic_preset = Some("qwen2.5-0.5b".into()); })]); },
+        &["column synthetic_generator", "is null but required when weights_origin is `synthetic`"]);
+}
+
+#[test]
+fn trained_run_with_a_synthetic_seed() {
+    rejects(|root| { place_rows(root, vec![run(|r| r.synthetic_seed = Some(7))]); },
+        &["column synthetic_seed", "must be null when the weights are not synthetic"]);
+}
+
+#[test]
+fn relevance_with_a_reason_it_is_null() {
+    rejects(|root| { place_rows(root, vec![generation(|g| { g.relevance = Some(0.5); g.relevance_null_reason = Some("synthetic".into()); })]); },
+        &["column relevance_null_reason", "must be null when relevance has a value"]);
+}

@@ -170,7 +170,7 @@ fn readers_refuse_a_shard_of_an_unknown_version() {
     }
     let rel = place(dir.path(), "kernels", "jetson-orin-nx", "smollm2-135m", &parquet_bytes(&batch, footer), true);
     let err = read_table::<Kernel>(dir.path()).unwrap_err().to_string();
-    assert!(err.contains(&rel) && err.contains("schema version `1.7`, which this tool does not know (it knows 1.0, 1.1, 1.2)"), "{err}");
+    assert!(err.contains(&rel) && err.contains(&format!("schema version `1.7`, which this tool does not know (it knows {})", known_versions())), "{err}");
     let manifest = load_manifest(dir.path());
     let projected = scan_columns::<serde_json::Value>(dir.path(), &manifest, "kernels", &["kernel_id"]).unwrap_err().to_string();
     assert!(projected.contains(&rel) && projected.contains("upgrade edgebench"), "{projected}");

@@ -114,6 +114,7 @@ impl Campaign {
             max_output_tokens: self.max_output_tokens,
             prompts: self.prompts.prompts.iter().enumerate().map(|(i, p)| JobPrompt { index: i as u32, text: p.with_cot() }).collect(),
             profile_ops,
+            ignore_eos: model.synthetic().is_some(),
         }
     }
 
@@ -273,6 +274,11 @@ pub fn run(c: &Campaign, host: &HostFingerprint, progress: &dyn Progress) -> Res
                 temp_max_c_start: None,
                 temp_max_c_end: None,
                 device_state_json: None,
+                weights_origin: Some(if model.synthetic().is_some() { WeightsOrigin::Synthetic } else { WeightsOrigin::Trained }),
+                synthetic_preset: model.synthetic().and_then(|s| s.preset.clone()),
+                synthetic_seed: model.synthetic().map(|s| s.seed),
+                synthetic_generator: model.synthetic().map(|s| Text(s.generator.clone())),
+                synthetic_source_sha256: model.synthetic().and_then(|s| s.source_sha256.as_deref().and_then(|h| Sha256Hex::parse(h).ok())),
             };
             run.run_id = run.compute_id();
             if store.existing_ids::<Run>().map_err(|e| e.to_string())?.contains(&run.run_id) {

@@ -247,6 +247,10 @@ fn failed_generation(run: &Run, c: &Campaign, index: u32, reason: String, starte
 
 /// The part of a generation row that does not depend on how it went: identity, run keys,
 /// prompt hashes; status `failed` and every measurement null until filled.
+/// Why a synthetic-weight model's generations are never scored.
+pub const SYNTHETIC_RELEVANCE: &str =
+    "synthetic weights (collect synth): the output is not the model's, so there is nothing to score";
+
 fn generation_row(run: &Run, c: &Campaign, index: u32, started_at: UtcMicros) -> Generation {
     let prompt = &c.prompts.prompts[index as usize];
     let mut g = Generation {
@@ -285,6 +289,8 @@ fn generation_row(run: &Run, c: &Campaign, index: u32, started_at: UtcMicros) ->
         relevance: None,
         relevance_model: None,
         relevance_model_sha256: None,
+        relevance_null_reason: (run.weights_origin == Some(WeightsOrigin::Synthetic))
+            .then(|| Text::from(SYNTHETIC_RELEVANCE.to_owned())),
     };
     g.generation_id = g.compute_id();
     g

@@ -22,7 +22,7 @@ pub use values::*;
 
 /// The version the writer writes: in every new row's `schema_version` and every new shard's
 /// footer. Always the last of [`VERSIONS`].
-pub const SCHEMA_VERSION: &str = "1.2";
+pub const SCHEMA_VERSION: &str = "1.3";
 
 /// Every version of schema v1, oldest first, with what it added (the columns themselves are
 /// derived from the fields' `#[since]`). Shards of each are valid and readable.
@@ -39,6 +39,12 @@ pub const VERSIONS: &[SchemaVersion] = &[
         added: "microbench rows of `collect fusion`: the sweep a row belongs to, the threads and launch \
                 configuration that ran it, how its stores treat the cache, the device's last-level cache, and \
                 the STREAM copy and triad bandwidth measured in the same sweep",
+    },
+    SchemaVersion {
+        version: "1.3",
+        added: "runs of synthetic-weight models (`collect synth`): where the weights come from, the preset, \
+                seed and generator that made them or the file whose shapes they copy; generations say why \
+                relevance is null",
     },
 ];
 
@@ -217,6 +223,27 @@ define_table! {
         /// Device state as a JSON object: per-core frequencies, thermal zones at start and end,
         /// GPU clocks and throttle reasons, raw `nvpmodel -q` output; each entry says its source.
         pub device_state_json: Option<Text>,
+        /// Where the model's weights come from: `trained`, or `synthetic` (written by `collect
+        /// synth`: the architecture and tensor shapes of a model with generated values, a
+        /// measurement of the architecture, never of the model's quality). Null in rows written
+        /// before schema 1.3, all of which ran trained weights.
+        #[since = "1.3"]
+        pub weights_origin: Option<WeightsOrigin>,
+        /// The `collect synth` preset whose architecture the synthetic model has (for example
+        /// `qwen2.5-0.5b`); null for a twin of an existing file.
+        #[since = "1.3"]
+        pub synthetic_preset: Option<String>,
+        /// Seed of the generator that drew the synthetic weights.
+        #[since = "1.3"]
+        pub synthetic_seed: Option<u64>,
+        /// What wrote the synthetic file (collector version and commit, value distribution):
+        /// with the preset or source, the seed and the weight type, enough to write the same bytes
+        /// again.
+        #[since = "1.3"]
+        pub synthetic_generator: Option<Text>,
+        /// sha256 of the GGUF whose metadata, shapes, types and tokenizer a synthetic twin copies.
+        #[since = "1.3"]
+        pub synthetic_source_sha256: Option<Sha256Hex>,
     }
 }
 
@@ -313,6 +340,10 @@ define_table! {
         pub relevance_model: Option<String>,
         /// sha256 of the scorer's weights.
         pub relevance_model_sha256: Option<Sha256Hex>,
+        /// Why `relevance` is null and stays so (for example: the run's weights are synthetic, so
+        /// its outputs carry no meaning to score).
+        #[since = "1.3"]
+        pub relevance_null_reason: Option<Text>,
     }
 }
 

@@ -4,7 +4,7 @@
 //! (a contributed shard that breaks one is reported). Bounds are physical, not statistical: they
 //! reject negative durations, impossible rates and internal contradictions, not slow devices.
 
-use crate::schema::v1::{Backend, Generation, GenerationStatus, Kernel, Microbench, Published, Run, RunStatus, SCHEMA_VERSION, known_versions, version_rank};
+use crate::schema::v1::{Backend, Generation, GenerationStatus, Kernel, Microbench, Published, Run, RunStatus, SCHEMA_VERSION, WeightsOrigin, known_versions, version_rank};
 use crate::schema::{Sha256Hex, Text, UtcMicros};
 
 /// One thing wrong with a row.
@@ -165,6 +165,19 @@ impl<'a> Checker<'a> {
 
 pub fn check_run(r: &Run, c: &mut Checker) {
     c.schema_version(&r.schema_version);
+    if r.weights_origin == Some(WeightsOrigin::Synthetic) {
+        c.required("synthetic_generator", &r.synthetic_generator, "weights_origin is `synthetic`");
+        c.required("synthetic_seed", &r.synthetic_seed, "weights_origin is `synthetic`");
+        if r.synthetic_preset.is_none() && r.synthetic_source_sha256.is_none() {
+            c.fail("synthetic_preset", "and synthetic_source_sha256 are both null: a synthetic model copies a preset or a file", "record the preset or the source file's sha256");
+        }
+    } else {
+        let when = "the weights are not synthetic";
+        c.absent("synthetic_preset", &r.synthetic_preset, when);
+        c.absent("synthetic_seed", &r.synthetic_seed, when);
+        c.absent("synthetic_generator", &r.synthetic_generator, when);
+        c.absent("synthetic_source_sha256", &r.synthetic_source_sha256, when);
+    }
     c.label("device_label", &r.device_label);
     c.label("model_name", &r.model_name);
     if r.model_file_name.contains(['/', '\\']) {
@@ -244,6 +257,9 @@ pub fn check_run(r: &Run, c: &mut Checker) {
 
 pub fn check_generation(g: &Generation, c: &mut Checker) {
     c.schema_version(&g.schema_version);
+    if g.relevance.is_some() {
+        c.absent("relevance_null_reason", &g.relevance_null_reason, "relevance has a value");
+    }
     c.label("device_label", &g.device_label);
     c.label("model_name", &g.model_name);
     c.label("prompt_id", &g.prompt_id);

@@ -50,7 +50,7 @@ fn shard_claiming_1_0_with_the_1_1_columns() {
         &[
             "kernels/",
             "footer says schema version `1.0` but the shard holds the columns added after it (phase, op_name, ",
-            "its columns are those of version 1.2",
+            &format!("its columns are those of version {SCHEMA_VERSION}"),
             "the footer's version and the columns must agree",
         ],
     );
@@ -72,7 +72,7 @@ fn shard_claiming_1_1_without_its_columns() {
 fn shard_claiming_an_unknown_minor_version() {
     rejects_in_one_line(
         kernels_shard(&kernels_of_1_1("Jetson Orin NX"), "1.1", Some("1.7")),
-        &["kernels/", "footer says schema version `1.7`, which this tool does not know (it knows 1.0, 1.1, 1.2)", "upgrade edgebench"],
+        &["kernels/", &format!("footer says schema version `1.7`, which this tool does not know (it knows {})", known_versions()), "upgrade edgebench"],
     );
 }
 
@@ -128,7 +128,7 @@ fn manifest_entry_version_differs_from_the_shard() {
             let i = manifest_index(root, "kernels");
             edit_manifest(root, |m| { m["shards"][i]["schema_version"] = serde_json::json!("1.0"); });
         },
-        &["kernels/", "MANIFEST.json says schema version `1.0` but the shard's footer says `1.2`", "set the entry's schema_version to `1.2`"],
+        &["kernels/", &format!("MANIFEST.json says schema version `1.0` but the shard's footer says `{SCHEMA_VERSION}`"), &format!("set the entry's schema_version to `{SCHEMA_VERSION}`")],
     );
 }
 
@@ -139,7 +139,7 @@ fn manifest_entry_of_an_unknown_version() {
             let i = manifest_index(root, "runs");
             edit_manifest(root, |m| { m["shards"][i]["schema_version"] = serde_json::json!("1.7"); });
         },
-        &["MANIFEST.json", "schema_version `1.7` is not a version this tool knows (1.0, 1.1, 1.2)", "the version the shard's footer names"],
+        &["MANIFEST.json", &format!("schema_version `1.7` is not a version this tool knows ({})", known_versions()), "the version the shard's footer names"],
     );
 }
 
@@ -147,7 +147,7 @@ fn manifest_entry_of_an_unknown_version() {
 fn manifest_older_than_its_shards() {
     rejects(
         |root| edit_manifest(root, |m| { m["schema_version"] = serde_json::json!("1.0"); }),
-        &["MANIFEST.json", "schema_version is `1.0` but it lists shards of version 1.2", "set it to `1.2`"],
+        &["MANIFEST.json", &format!("schema_version is `1.0` but it lists shards of version {SCHEMA_VERSION}"), &format!("set it to `{SCHEMA_VERSION}`")],
     );
 }
 
@@ -155,6 +155,6 @@ fn manifest_older_than_its_shards() {
 fn manifest_of_an_unknown_version() {
     rejects(
         |root| edit_manifest(root, |m| { m["schema_version"] = serde_json::json!("3.2"); }),
-        &["MANIFEST.json", "schema_version is `3.2`, which this tool does not know (it knows 1.0, 1.1, 1.2)"],
+        &["MANIFEST.json", &format!("schema_version is `3.2`, which this tool does not know (it knows {})", known_versions())],
     );
 }

@@ -53,10 +53,11 @@ fn each_version_has_its_own_column_set() {
     // A set of columns is recognised as the version it belongs to.
     let old = Kernel::SCHEMA.arrow_schema_at("1.0").unwrap();
     assert_eq!(Kernel::SCHEMA.version_of_fields(old.fields()), Some("1.0"));
-    // Where versions share their columns, the newest is named: 1.2 did not touch `kernels`.
-    assert_eq!(Kernel::SCHEMA.version_of_fields(Kernel::SCHEMA.arrow_schema().fields()), Some("1.2"));
+    // Where versions share their columns, the newest is named: 1.2 and 1.3 did not touch `kernels`.
+    assert_eq!(Kernel::SCHEMA.version_of_fields(Kernel::SCHEMA.arrow_schema().fields()), Some(SCHEMA_VERSION));
     assert_eq!(Kernel::SCHEMA.arrow_schema_at("1.1"), Kernel::SCHEMA.arrow_schema_at("1.2"));
-    assert_eq!(Run::SCHEMA.version_of_fields(Run::SCHEMA.arrow_schema().fields()), Some("1.2"));
+    assert_eq!(Run::SCHEMA.arrow_schema_at("1.0"), Run::SCHEMA.arrow_schema_at("1.2"));
+    assert_eq!(Run::SCHEMA.version_of_fields(Run::SCHEMA.arrow_schema().fields()), Some(SCHEMA_VERSION));
     // 1.2 added the fusion sweep's columns to `microbench`, and only there.
     let micro_1_1 = Microbench::SCHEMA.columns_at("1.1").unwrap();
     let micro_1_2 = Microbench::SCHEMA.columns_at("1.2").unwrap();
@@ -65,4 +66,9 @@ fn each_version_has_its_own_column_set() {
     for t in TABLES.iter().filter(|t| t.name != "microbench") {
         assert!(!t.columns.iter().any(|c| c.since == "1.2"), "{} gained a 1.2 column", t.name);
     }
+    // 1.3 marked synthetic weights on `runs` and the relevance that stays null on `generations`.
+    let added_1_3: Vec<(&str, &str)> =
+        TABLES.iter().flat_map(|t| t.columns.iter().filter(|c| c.since == "1.3").map(|c| (t.name, c.name))).collect();
+    assert!(added_1_3.contains(&("runs", "weights_origin")) && added_1_3.contains(&("generations", "relevance_null_reason")), "{added_1_3:?}");
+    assert!(added_1_3.iter().all(|(t, _)| *t == "runs" || *t == "generations"), "{added_1_3:?}");
 }

@@ -130,3 +130,13 @@ string_enum! {
         Unfused = "unfused",
     }
 }
+
+string_enum! {
+    /// Where a model's weights come from.
+    pub enum WeightsOrigin {
+        /// The published weights of a trained model.
+        Trained = "trained",
+        /// Values drawn by `collect synth` into a trained model's architecture and shapes.
+        Synthetic = "synthetic",
+    }
+}
