@@ -5,6 +5,7 @@
 
 pub mod campaign;
 pub mod device_state;
+pub mod synth;
 pub mod fusion;
 pub mod host;
 pub mod llama_cmake;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 mod fusion_command;
+mod synth_command;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use edgebench_collector::campaign::{self, Campaign, Progress, RunOutcome};
@@ -97,6 +98,27 @@ enum Command {
     /// about 670 GB/s of the card's 936) and 2^23 to 2^24 on the AGX Orin (of 204.8 GB/s): an
     /// inference from bandwidth, not the paper's word. The default sweep includes both lengths.
     Fusion(Box<fusion_command::FusionArgs>),
+    /// Write a GGUF with a real model's architecture and shapes and generated weights.
+    ///
+    /// Load time, TTFT, TPOT, memory and power depend on the architecture, the tensor shapes, the
+    /// weight type and the number of tokens, not on the values of the weights: a synthetic file
+    /// lets anyone measure the paper's seven models where their weights cannot be had (a
+    /// measurement of the architecture, never of the model's quality). The file says it is
+    /// synthetic (`edgebench.synthetic.*` keys, " (synthetic weights)" in its name); `collect run`
+    /// reads that, marks every row, generates to a fixed number of tokens (end-of-generation
+    /// ignored) and never scores relevance.
+    ///
+    /// Presets, with the hyper-parameters of each model's published config.json: qwen2.5-0.5b,
+    /// qwen2.5-1.5b, qwen2.5-3b (Qwen2.5-*-Instruct), llama-3.2-1b (Llama-3.2-1B-Instruct, with its
+    /// llama3 RoPE scaling), deepseek-r1-distill-qwen-1.5b (a Qwen2 architecture with an untied
+    /// output, whatever the paper's Table II says), gemma-2-2b (gemma-2-2b-it), and qwq-1.5b: Qwen
+    /// published no QwQ below 32B; the paper describes its "QwQ-1.5B" as a Qwen2-style 1.5B model
+    /// (RoPE, SwiGLU, RMSNorm, QKV bias) and models published under that name are Qwen2.5-1.5B-
+    /// Instruct fine-tunes, so the preset has Qwen2.5-1.5B-Instruct's shapes. The tokenizer is
+    /// SmolLM2's BPE (Qwen2, Llama) or gemma-3's SentencePiece (Gemma-2), padded or cut to the
+    /// exact vocabulary (see --tokenizer-from). The same arguments write the same bytes; the rows
+    /// carry the file's sha256 and how it was made, so anyone can write it again.
+    Synth(Box<synth_command::SynthArgs>),
     /// Internal: the worker process of one run (reads a job on stdin).
     #[command(hide = true)]
     Worker,
@@ -557,5 +579,6 @@ fn main() -> ExitCode {
         Command::Profile(args) => profile(*args),
         Command::ImportProfile(args) => import_profile(args),
         Command::Fusion(args) => fusion_command::fusion(*args),
+        Command::Synth(args) => synth_command::synth(*args),
     }
 }

@@ -302,7 +302,7 @@ impl Sha256Cache {
     }
 }
 
-fn hash_file(path: &Path) -> Result<Sha256Hex, String> {
+pub(crate) fn hash_file(path: &Path) -> Result<Sha256Hex, String> {
     use sha2::Digest;
     let mut file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut hasher = sha2::Sha256::new();
