@@ -1,9 +1,15 @@
 //! Analysis: from dataset rows to the numbers the report prints. Nothing here formats or draws.
 //!
-//! A **cell** is one device × back-end × power mode × model (name and quantisation): the unit the
-//! paper reports a number for. Each run (repetition) of a cell gives one value per metric
-//! ([`Metric::of_run`]); the cell's figure is the median over its completed runs with a
-//! distribution-free interval ([`crate::stats`]). Failed runs never contribute values; they are
+//! A **cell** is one device × back-end × power mode × model (name, quantisation and weights
+//! origin): the unit the paper reports a number for. A model with synthetic weights (`collect
+//! synth`: a trained model's architecture and shapes, generated values) is its own cell even when
+//! its name and quantisation equal a trained model's: it measures the architecture, not the
+//! model, so it is never pooled with one, never compared with one ([`ratios`]), never gives a
+//! relevance ([`Metric::applies_to`]), and every label of it says so ([`SYNTHETIC_MARK`]).
+//!
+//! Each run (repetition) of a cell gives one value per metric ([`Metric::of_run`]); the cell's
+//! figure is the median over its completed runs with a distribution-free interval
+//! ([`crate::stats`]). Failed runs never contribute values; they are
 //! counted in the coverage matrix. Kernel profiles have cells of their own (with the phase and
 //! the timing source in the key), computed in [`crate::kernels`]; the fusion micro-benchmark is
 //! analysed in [`crate::fusion`].
@@ -14,6 +20,7 @@ use serde::Serialize;
 
 use edgebench_dataset::ids::slug;
 use edgebench_dataset::schema::v1::{Backend, Protocol, Published, RunStatus};
+pub use edgebench_dataset::schema::v1::WeightsOrigin;
 
 use crate::load::RunSummary as Run;
 
@@ -25,8 +32,23 @@ use crate::stats::{self, LEVEL, MedianEstimate, RatioEstimate};
 
 pub use crate::fusion::FusionResult;
 
+mod ratios;
+
+pub use ratios::{BF16, FAMILY_SIZE_FACTOR, Q8_0};
+
+/// What every label of a cell or model with synthetic weights ends with.
+pub const SYNTHETIC_MARK: &str = " · synthetic";
+
+/// The suffix `collect synth` gives its models' names. Labels drop it, since they carry
+/// [`SYNTHETIC_MARK`] (decided by the weights origin, never by the name); keys keep the full name.
+const SYNTHETIC_NAME_SUFFIX: &str = " (synthetic weights)";
+
+/// What [`SYNTHETIC_MARK`] means, for the captions of every figure and table that shows a cell
+/// with synthetic weights.
+pub const SYNTHETIC_NOTE: &str = "“· synthetic” marks a model with synthetic weights (collect synth: a trained model's architecture, tensor shapes and weight type, with generated values). It measures the architecture's load time, latency, memory and power, not the model: it has no relevance, and it is compared only with other synthetic cells.";
+
 /// Identifies a cell. Ordered for stable output: device, back-end, power mode, protocol, model,
-/// quantisation.
+/// quantisation, weights origin (trained first).
 ///
 /// The protocol is part of the key because it changes what a run measures (prompt count, output
 /// length): a quick smoke run and a paper-protocol run of the same model are different cells,
@@ -40,6 +62,9 @@ pub struct CellKey {
     pub protocol: Option<Protocol>,
     pub model: String,
     pub quantization: Option<String>,
+    /// Trained or synthetic weights: part of the key so that the two are never pooled, even
+    /// under one name and quantisation. Rows older than schema 1.3 are trained.
+    pub weights: WeightsOrigin,
 }
 
 impl CellKey {
@@ -51,6 +76,7 @@ impl CellKey {
             protocol: Some(run.protocol),
             model: run.model_name.clone(),
             quantization: run.model_file_type.clone(),
+            weights: run.weights(),
         }
     }
 
@@ -66,7 +92,7 @@ impl CellKey {
 
     /// The model half of the key.
     pub fn model_key(&self) -> ModelKey {
-        ModelKey { name: self.model.clone(), quantization: self.quantization.clone() }
+        ModelKey { name: self.model.clone(), quantization: self.quantization.clone(), weights: self.weights }
     }
 }
 
@@ -99,19 +125,45 @@ impl Platform {
     }
 }
 
-/// Model name × quantisation.
+/// Model name × quantisation × weights origin.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ModelKey {
     pub name: String,
     pub quantization: Option<String>,
+    pub weights: WeightsOrigin,
 }
 
 impl ModelKey {
-    pub fn label(&self) -> String {
-        match &self.quantization {
-            Some(q) => format!("{} ({q})", self.name),
-            None => self.name.clone(),
+    pub fn is_synthetic(&self) -> bool {
+        self.weights == WeightsOrigin::Synthetic
+    }
+
+    /// The name as labels show it: without `collect synth`'s suffix where the weights are
+    /// synthetic, since the label's mark says so.
+    pub fn display_name(&self) -> &str {
+        match self.weights {
+            WeightsOrigin::Synthetic => self.name.strip_suffix(SYNTHETIC_NAME_SUFFIX).unwrap_or(&self.name),
+            WeightsOrigin::Trained => &self.name,
         }
+    }
+
+    /// `Qwen2.5-0.5B-Instruct · synthetic`: the name and the weights' mark, no quantisation.
+    pub fn name_label(&self) -> String {
+        format!("{}{}", self.display_name(), self.mark())
+    }
+
+    /// `Qwen2.5-0.5B-Instruct (Q8_0) · synthetic`.
+    pub fn label(&self) -> String {
+        let name = self.display_name();
+        let base = match &self.quantization {
+            Some(q) => format!("{name} ({q})"),
+            None => name.to_owned(),
+        };
+        format!("{base}{}", self.mark())
+    }
+
+    fn mark(&self) -> &'static str {
+        if self.is_synthetic() { SYNTHETIC_MARK } else { "" }
     }
 }
 
@@ -149,23 +201,38 @@ pub enum Comparison {
     BackendVsCpu,
     /// Another power mode against MAXN on the same device, back-end and model.
     ModeVsMaxn,
-    /// A model against the smallest model measured on the same platform.
+    /// A model against the smallest model measured on the same platform (with weights of the
+    /// same origin).
     ModelVsSmallest,
+    /// BF16 weights against Q8_0 weights of the same architecture and parameter count on the
+    /// same platform (the paper's QwQ-1.5B and DeepSeek-1.5B in BF16 against Qwen-1.5B in Q8).
+    Bf16VsQ8,
+    /// A Gemma model against the Qwen model nearest in parameter count (within
+    /// [`FAMILY_SIZE_FACTOR`]), same quantisation and platform.
+    GemmaVsQwen,
 }
 
 impl Comparison {
-    pub const ALL: [Comparison; 3] = [Comparison::BackendVsCpu, Comparison::ModeVsMaxn, Comparison::ModelVsSmallest];
+    pub const ALL: [Comparison; 5] = [
+        Comparison::BackendVsCpu,
+        Comparison::ModeVsMaxn,
+        Comparison::ModelVsSmallest,
+        Comparison::Bf16VsQ8,
+        Comparison::GemmaVsQwen,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
             Comparison::BackendVsCpu => "GPU back-end vs CPU back-end",
             Comparison::ModeVsMaxn => "Power mode vs MAXN",
             Comparison::ModelVsSmallest => "Model vs the smallest model on the platform",
+            Comparison::Bf16VsQ8 => "BF16 vs Q8_0 of the same architecture and size",
+            Comparison::GemmaVsQwen => "Gemma vs the Qwen model nearest in size",
         }
     }
 }
 
-/// A model as described by its GGUF metadata (the paper's Table II).
+/// A model file as described by its GGUF metadata (the paper's Table II).
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelInfo {
     pub key: ModelKey,
@@ -174,6 +241,11 @@ pub struct ModelInfo {
     pub size_bytes: u64,
     pub sha256: String,
     pub file_name: String,
+    /// Synthetic weights: the `collect synth` preset whose architecture the file has, or the
+    /// file whose shapes it copies, and the generator's seed.
+    pub synthetic_preset: Option<String>,
+    pub synthetic_source_sha256: Option<String>,
+    pub synthetic_seed: Option<u64>,
 }
 
 /// A machine as described by its host fingerprint (the paper's Table III).
@@ -235,9 +307,39 @@ impl Analysis {
         self.models.iter().filter(|m| &m.key == model).find_map(|m| m.n_params)
     }
 
+    /// GGUF architecture of a model (`qwen2`, `gemma2`), as any of its runs reported it.
+    pub fn architecture(&self, model: &ModelKey) -> Option<&str> {
+        self.models.iter().filter(|m| &m.key == model).find_map(|m| m.architecture.as_deref())
+    }
+
+    /// The `collect synth` preset of a model with synthetic weights, when it was made from one.
+    pub fn preset(&self, model: &ModelKey) -> Option<&str> {
+        self.models.iter().filter(|m| &m.key == model).find_map(|m| m.synthetic_preset.as_deref())
+    }
+
+    /// Whether `model` belongs to `family` (`gemma`, `qwen`): its preset, or else its name
+    /// without the synthetic suffix, starts with the family's name (case-insensitive). A prefix,
+    /// not a substring, so that DeepSeek-R1-Distill-Qwen is not a Qwen.
+    pub fn is_family(&self, model: &ModelKey, family: &str) -> bool {
+        let name = self.preset(model).unwrap_or(model.display_name());
+        name.to_lowercase().starts_with(&family.to_lowercase())
+    }
+
+    /// Whether any cell has synthetic weights (captions then explain the mark).
+    pub fn has_synthetic(&self) -> bool {
+        self.cells.iter().any(|c| c.key.weights == WeightsOrigin::Synthetic)
+    }
+
     /// Platforms that have at least one cell, in order.
     pub fn platforms(&self) -> Vec<Platform> {
         let set: BTreeSet<Platform> = self.cells.iter().map(|c| c.key.platform()).collect();
+        set.into_iter().collect()
+    }
+
+    /// Every platform with each weights origin measured on it, in order: the groups within which
+    /// models are compared by size.
+    pub fn platforms_by_origin(&self) -> Vec<(Platform, WeightsOrigin)> {
+        let set: BTreeSet<(Platform, WeightsOrigin)> = self.cells.iter().map(|c| (c.key.platform(), c.key.weights)).collect();
         set.into_iter().collect()
     }
 
@@ -256,7 +358,7 @@ pub fn analyse(data: &Dataset) -> Analysis {
     let models = models(&data.runs);
     let mut analysis = Analysis {
         ratios: Vec::new(),
-        kernel_cells: kernels::kernel_cells(&data.kernels, |model| quantization_of(&data.runs, model)),
+        kernel_cells: kernels::kernel_cells(&data.kernels, |capture| capture_model(&data.runs, capture)),
         published_kernel_shares: kernels::published_shares(&data.published),
         published_ncu: kernels::published_ncu(&data.published),
         fusion: fusion::results(&data.microbench),
@@ -274,7 +376,7 @@ pub fn analyse(data: &Dataset) -> Analysis {
         cells,
         models,
     };
-    analysis.ratios = ratios(&analysis);
+    analysis.ratios = ratios::ratios(&analysis);
     analysis
 }
 
@@ -320,74 +422,29 @@ fn cells(data: &Dataset) -> Vec<Cell> {
     cells
 }
 
-fn ratios(analysis: &Analysis) -> Vec<Ratio> {
-    let mut out = Vec::new();
-    let mut push = |comparison, num: &Cell, den: &Cell| {
-        for metric in Metric::ALL {
-            if let (Some(a), Some(b)) = (num.values.get(&metric), den.values.get(&metric))
-                && let Some(estimate) = stats::ratio(a, b, LEVEL)
-            {
-                out.push(Ratio { comparison, metric, numerator: num.key.clone(), denominator: den.key.clone(), estimate });
-            }
-        }
-    };
-    for cell in &analysis.cells {
-        if cell.key.backend != Backend::Cpu {
-            let cpu = CellKey { backend: Backend::Cpu, ..cell.key.clone() };
-            if let Some(den) = analysis.cell(&cpu) {
-                push(Comparison::BackendVsCpu, cell, den);
-            }
-        }
-    }
-    for cell in &analysis.cells {
-        if cell.key.power_mode.is_some() && !cell.key.platform().is_max_mode() {
-            let maxn = analysis
-                .cells
-                .iter()
-                .filter(|c| c.key.platform().is_max_mode())
-                .find(|c| {
-                    c.key.device == cell.key.device
-                        && c.key.backend == cell.key.backend
-                        && c.key.protocol == cell.key.protocol
-                        && c.key.model_key() == cell.key.model_key()
-                });
-            if let Some(den) = maxn {
-                push(Comparison::ModeVsMaxn, cell, den);
-            }
-        }
-    }
-    for platform in analysis.platforms() {
-        let on_platform: Vec<&Cell> = analysis.cells.iter().filter(|c| c.key.platform() == platform).collect();
-        let ordered: Vec<&Cell> = analysis
-            .model_keys()
-            .iter()
-            .filter_map(|m| on_platform.iter().copied().find(|c| &c.key.model_key() == m))
-            .collect();
-        if let Some((smallest, rest)) = ordered.split_first() {
-            for cell in rest {
-                push(Comparison::ModelVsSmallest, cell, smallest);
-            }
-        }
-    }
-    out.sort_by(|a, b| {
-        (a.comparison, a.metric, &a.numerator, &a.denominator).cmp(&(b.comparison, b.metric, &b.numerator, &b.denominator))
+/// A kernel capture's quantisation and weights origin, which kernel rows do not carry: from the
+/// runs of the profiled file (sha256) or of the capture's run; failing both, from the runs of the
+/// same model name when they agree on both; failing that, unknown and trained (what every profile
+/// before `collect synth` was).
+fn capture_model(runs: &[Run], capture: &kernels::Capture) -> (Option<String>, WeightsOrigin) {
+    let of_file = runs.iter().find(|r| {
+        capture.model_sha256.as_ref() == Some(&r.model_sha256) || capture.run_id.as_ref() == Some(&r.run_id)
     });
-    out
-}
-
-/// Kernel rows carry no quantisation; take it from the runs of the same model when they agree.
-fn quantization_of(runs: &[Run], model: &str) -> Option<String> {
-    let quants: BTreeSet<&Option<String>> = runs.iter().filter(|r| r.model_name == model).map(|r| &r.model_file_type).collect();
-    match quants.into_iter().collect::<Vec<_>>().as_slice() {
-        [only] => (*only).clone(),
-        _ => None,
+    if let Some(run) = of_file {
+        return (run.model_file_type.clone(), run.weights());
+    }
+    let named: BTreeSet<(&Option<String>, WeightsOrigin)> =
+        runs.iter().filter(|r| r.model_name == capture.key.model).map(|r| (&r.model_file_type, r.weights())).collect();
+    match named.into_iter().collect::<Vec<_>>().as_slice() {
+        [(quantization, weights)] => ((*quantization).clone(), *weights),
+        _ => (None, WeightsOrigin::Trained),
     }
 }
 
 fn models(runs: &[Run]) -> Vec<ModelInfo> {
     let mut by_sha: BTreeMap<(ModelKey, String), ModelInfo> = BTreeMap::new();
     for run in runs {
-        let key = ModelKey { name: run.model_name.clone(), quantization: run.model_file_type.clone() };
+        let key = CellKey::of_run(run).model_key();
         let info = by_sha.entry((key.clone(), run.model_sha256.to_string())).or_insert_with(|| ModelInfo {
             key,
             architecture: None,
@@ -395,6 +452,9 @@ fn models(runs: &[Run]) -> Vec<ModelInfo> {
             size_bytes: run.model_size_bytes,
             sha256: run.model_sha256.to_string(),
             file_name: run.model_file_name.clone(),
+            synthetic_preset: run.synthetic_preset.clone(),
+            synthetic_source_sha256: run.synthetic_source_sha256.as_ref().map(ToString::to_string),
+            synthetic_seed: run.synthetic_seed,
         });
         // A failed load knows less about the model than a completed run; keep what any run knew.
         info.architecture = info.architecture.take().or_else(|| run.model_architecture.clone());
@@ -450,6 +510,8 @@ fn published(rows: &[Published]) -> Vec<PublishedValue> {
 
 /// Whether a published row speaks about `key`: same device and model (compared as slugs, so
 /// spelling and case do not matter), and the same back-end and power mode where it states them.
+/// Never a cell with synthetic weights: a paper's number is a trained model's, and a synthetic
+/// cell is compared with synthetic cells only.
 pub fn published_matches(row: &Published, key: &CellKey) -> bool {
     published_target_matches(&row.device_label, row.model_name.as_deref(), row.backend, row.power_mode.as_deref(), key)
 }
@@ -462,7 +524,8 @@ pub fn published_target_matches(
     power_mode: Option<&str>,
     key: &CellKey,
 ) -> bool {
-    slug(device) == slug(&key.device)
+    key.weights == WeightsOrigin::Trained
+        && slug(device) == slug(&key.device)
         && model.is_some_and(|m| slug(m) == slug(&key.model))
         && backend.is_none_or(|b| b == key.backend)
         && match (power_mode, &key.power_mode) {

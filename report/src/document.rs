@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::analysis::{Analysis, CellKey, Comparison, published_matches};
+use crate::analysis::{Analysis, CellKey, Comparison, SYNTHETIC_NOTE, WeightsOrigin, published_matches};
 use crate::figures::{self, BarChart, BarSeries, BarValue, Scale};
 use crate::findings::{self, Finding, Verdict};
 use crate::format;
@@ -12,6 +12,7 @@ use crate::metrics::Metric;
 use crate::stats::{LEVEL, min_runs_for_interval};
 
 mod fusion;
+mod inventory;
 mod kernels;
 
 /// Everything the templates see.
@@ -96,6 +97,8 @@ pub struct MedianRecord {
     pub protocol: Option<String>,
     pub model: String,
     pub quantization: Option<String>,
+    /// `trained` or `synthetic`: a synthetic cell's numbers are its architecture's.
+    pub weights_origin: &'static str,
     pub metric: &'static str,
     pub unit: &'static str,
     pub n: usize,
@@ -109,11 +112,33 @@ pub struct MedianRecord {
 
 const MISSING: &str = "—";
 
+/// The explanation of the synthetic mark, for a caption whose figure or table shows a cell with
+/// synthetic weights (`shown`); nothing otherwise, so that a dataset without any reads as before.
+fn synthetic_note(shown: bool) -> String {
+    if shown { format!(" {SYNTHETIC_NOTE}") } else { String::new() }
+}
+
+/// What the caption of a measure's figure and table says about synthetic weights: for a quality
+/// measure, that their cells are left out (when the dataset has any); for the others, what the
+/// mark means (when one is shown).
+fn synthetic_caption(analysis: &Analysis, metric: Metric) -> String {
+    if metric.is_quality() {
+        if analysis.has_synthetic() {
+            format!(" Models with synthetic weights are left out: their outputs are not the model's, so they have no {}.", metric.label())
+        } else {
+            String::new()
+        }
+    } else {
+        let shown = analysis.cells.iter().any(|c| c.key.weights == WeightsOrigin::Synthetic && c.estimates.contains_key(&metric));
+        synthetic_note(shown)
+    }
+}
+
 /// Builds the document from the analysis.
 pub fn build(analysis: &Analysis) -> ReportDocument {
     let findings = findings::evaluate(analysis);
     let mut figures = Vec::new();
-    let mut tables = vec![coverage_table(analysis), models_table(analysis), devices_table(analysis)];
+    let mut tables = vec![inventory::coverage_table(analysis), inventory::models_table(analysis), inventory::devices_table(analysis)];
     for metric in figure_order() {
         let table = metric_table(analysis, metric);
         figures.push(metric_figure(analysis, metric, &table.id));
@@ -164,8 +189,10 @@ fn overview(analysis: &Analysis) -> Vec<KeyValue> {
     let kv = |k: &str, v: String| KeyValue { key: k.to_owned(), value: v };
     let runs_ok: usize = analysis.cells.iter().map(|c| c.runs_ok).sum();
     let runs_failed: usize = analysis.cells.iter().map(|c| c.runs_failed).sum();
+    let synthetic = analysis.cells.iter().filter(|c| c.key.weights == WeightsOrigin::Synthetic).count();
     let mut rows = vec![
         kv("Cells (device × back-end × mode × protocol × model)", analysis.cells.len().to_string()),
+        kv("Cells with synthetic weights (architecture only: performance, never relevance)", synthetic.to_string()),
         kv("Platforms", analysis.platforms().len().to_string()),
         kv("Models", analysis.model_keys().len().to_string()),
         kv("Runs completed", runs_ok.to_string()),
@@ -185,99 +212,6 @@ fn cell_columns(key: &CellKey) -> [String; 5] {
         key.protocol.map(|p| p.to_string()).unwrap_or_else(|| MISSING.to_owned()),
         key.model_key().label(),
     ]
-}
-
-fn coverage_table(analysis: &Analysis) -> TableDoc {
-    let models = analysis.model_keys();
-    let mut columns = vec!["Device · back-end · mode".to_owned()];
-    columns.extend(models.iter().map(|m| m.label()));
-    let rows = analysis
-        .platforms()
-        .into_iter()
-        .map(|platform| {
-            let mut cells = vec![platform.label()];
-            for model in &models {
-                let cell = analysis.cells.iter().find(|c| c.key.platform() == platform && &c.key.model_key() == model);
-                cells.push(match cell {
-                    None => MISSING.to_owned(),
-                    Some(c) if c.runs_failed == 0 => format!("{} ok", c.runs_ok),
-                    Some(c) => {
-                        let how: Vec<String> = c.failures.iter().map(|(s, n)| format!("{n} {s}")).collect();
-                        format!("{} ok, {}", c.runs_ok, how.join(", "))
-                    }
-                });
-            }
-            RowDoc { cells, published: false }
-        })
-        .collect();
-    TableDoc {
-        id: "coverage".to_owned(),
-        title: "Coverage: runs per cell".to_owned(),
-        caption: format!(
-            "Completed and failed runs of each platform (rows) and model (columns); {MISSING} marks a cell with no run. A median has a confidence interval from {} completed runs.",
-            min_runs_for_interval(LEVEL)
-        ),
-        columns,
-        rows,
-        empty_message: "The dataset holds no runs yet.".to_owned(),
-    }
-}
-
-fn models_table(analysis: &Analysis) -> TableDoc {
-    let rows = analysis
-        .models
-        .iter()
-        .map(|m| RowDoc {
-            cells: vec![
-                m.key.name.clone(),
-                m.architecture.clone().unwrap_or_else(|| MISSING.to_owned()),
-                m.n_params.map(format::params).unwrap_or_else(|| MISSING.to_owned()),
-                m.key.quantization.clone().unwrap_or_else(|| MISSING.to_owned()),
-                format::bytes(m.size_bytes),
-                m.sha256.chars().take(12).collect(),
-                m.file_name.clone(),
-            ],
-            published: false,
-        })
-        .collect();
-    TableDoc {
-        id: "models".to_owned(),
-        title: "Models".to_owned(),
-        caption: "Models measured, from their GGUF metadata (cf. the paper's Table II).".to_owned(),
-        columns: ["Model", "Architecture", "Parameters", "Quantisation", "Size", "sha256", "File"].map(String::from).to_vec(),
-        rows,
-        empty_message: "No model has been measured yet.".to_owned(),
-    }
-}
-
-fn devices_table(analysis: &Analysis) -> TableDoc {
-    let rows = analysis
-        .devices
-        .iter()
-        .map(|d| RowDoc {
-            cells: vec![
-                d.labels.iter().cloned().collect::<Vec<_>>().join(", "),
-                d.cpu_model.clone(),
-                match d.cpu_physical_cores {
-                    Some(p) => format!("{p} cores / {} threads", d.cpu_logical_cores),
-                    None => format!("{} threads", d.cpu_logical_cores),
-                },
-                format::bytes(d.ram_bytes),
-                d.gpu_name.clone().unwrap_or_else(|| MISSING.to_owned()),
-                format!("{} ({})", d.os, d.arch),
-                d.fingerprint.chars().take(12).collect(),
-            ],
-            published: false,
-        })
-        .collect();
-    TableDoc {
-        id: "devices".to_owned(),
-        title: "Devices".to_owned(),
-        caption: "Machines measured, from their host fingerprints (cf. the paper's Table III).".to_owned(),
-        columns: ["Device", "CPU", "Cores", "RAM", "GPU", "OS", "Host sha256"].map(String::from).to_vec(),
-        rows,
-        empty_message: "No device has been measured yet.".to_owned(),
-    }
 }
 
 fn metric_table(analysis: &Analysis, metric: Metric) -> TableDoc {
@@ -336,10 +270,11 @@ fn metric_table(analysis: &Analysis, metric: Metric) -> TableDoc {
         id: metric.key().to_owned(),
         title: format!("Median {} ({})", metric.label(), metric.unit()),
         caption: format!(
-            "Median over completed runs of each run's {} ({}), with its distribution-free {}% confidence interval; n is the number of runs. Published values are quoted from the paper, marked with their section; rows without measurements show only the published value.",
+            "Median over completed runs of each run's {} ({}), with its distribution-free {}% confidence interval; n is the number of runs. Published values are quoted from the paper, marked with their section; rows without measurements show only the published value.{}",
             metric.label(),
             metric.definition(),
-            format::level(LEVEL)
+            format::level(LEVEL),
+            synthetic_caption(analysis, metric)
         ),
         columns: ["Device", "Back-end", "Mode", "Protocol", "Model", "n", &format!("Median ({})", metric.unit()), "95% CI", "Published"]
             .map(String::from)
@@ -406,11 +341,12 @@ fn metric_figure(analysis: &Analysis, metric: Metric, table_id: &str) -> FigureD
         id: metric.key().to_owned(),
         title: format!("{}{paper}", format::capitalise(metric.label())),
         caption: format!(
-            "Median {} ({}) per model (groups) and platform (bars); error bars are {}% confidence intervals of the median, absent where a cell has fewer than {} runs. A missing bar means no data, not zero.{scale}",
+            "Median {} ({}) per model (groups) and platform (bars); error bars are {}% confidence intervals of the median, absent where a cell has fewer than {} runs. A missing bar means no data, not zero.{scale}{}",
             metric.label(),
             metric.unit(),
             format::level(LEVEL),
-            min_runs_for_interval(LEVEL)
+            min_runs_for_interval(LEVEL),
+            synthetic_caption(analysis, metric)
         ),
         file: format!("figures/{}.svg", metric.key()),
         svg,
@@ -438,9 +374,10 @@ fn ratio_table(analysis: &Analysis) -> TableDoc {
         id: "ratios".to_owned(),
         title: "Ratios".to_owned(),
         caption: format!(
-            "Ratio of medians (first cell / second cell) for cells that differ in one factor ({}), with a conservative {}% interval (each median's interval at 97.5%, Bonferroni).",
+            "Ratio of medians (first cell / second cell) for cells that differ in one factor ({}), with a conservative {}% interval (each median's interval at 97.5%, Bonferroni). Both cells of a ratio have weights of the same origin.{}",
             Comparison::ALL.iter().map(|c| c.title()).collect::<Vec<_>>().join("; "),
-            format::level(LEVEL)
+            format::level(LEVEL),
+            synthetic_note(analysis.ratios.iter().any(|r| r.numerator.weights == WeightsOrigin::Synthetic))
         ),
         columns: ["Comparison", "Metric", "Cell", "Against", "Ratio [95% CI]"].map(String::from).to_vec(),
         rows,
@@ -491,6 +428,7 @@ fn median_records(analysis: &Analysis) -> Vec<MedianRecord> {
                 protocol: cell.key.protocol.map(|p| p.to_string()),
                 model: cell.key.model.clone(),
                 quantization: cell.key.quantization.clone(),
+                weights_origin: cell.key.weights.as_str(),
                 metric: metric.key(),
                 unit: dataset_unit(*metric),
                 n: e.n,

@@ -14,7 +14,9 @@
 //!   the text monospace.
 //! - **Labels are shortened, never allowed to push the layout.** Model and platform names come
 //!   from the dataset and can be arbitrarily long; they are cut to the space available and end
-//!   in "…". The full names appear in the legend and tables around the figure.
+//!   in "…". The full names appear in the legend and tables around the figure. A group label's
+//!   mark (" · synthetic", with the quantisation before it) is never cut: the name is cut in the
+//!   middle instead, and rotated labels grow to hold it ([`text::protected_tail`]).
 //! - **Missing is not zero.** A group without data for a series keeps its slot, shows a small
 //!   grey "n/a" mark and no bar: a zero-height bar would read as a measured zero. Non-finite
 //!   values count as missing, and so do absurd magnitudes (beyond 1e±150), which would overflow
@@ -42,6 +44,12 @@ use serde::Serialize;
 
 mod share_chart;
 mod sweep_chart;
+mod text;
+
+use text::{
+    LABEL_HEAD_MIN_COLS, clean, cols_in, ellipsize, ellipsize_keeping_suffix, keeps_tail, protected_tail, shorten_label, text_cols,
+    text_width, wrap_two_lines,
+};
 
 pub use share_chart::{ShareBar, ShareChart, SharePanel, share_chart_svg};
 pub use sweep_chart::{LineStyle, ReferenceKind, ReferenceLine, SizeMarker, SweepChart, SweepPoint, SweepSeries, sweep_chart_svg};
@@ -125,6 +133,8 @@ const LEGEND_TEXT_GAP: i32 = 6;
 const LEGEND_ENTRY_GAP: f64 = 22.0;
 const LEGEND_MAX_COLS: usize = 40;
 const GROUP_LABEL_VERTICAL_MAX_COLS: usize = 18;
+/// The most a rotated group label grows to so that its mark ([`text::protected_tail`]) fits.
+const GROUP_LABEL_VERTICAL_CAP_COLS: usize = 40;
 /// Bars wider than this look like slabs when a chart has few groups and series.
 const MAX_BAR_PX: f64 = 56.0;
 /// Share of a bar's slot that the bar fills; the rest separates it from its neighbours.
@@ -188,116 +198,6 @@ fn text_style(px: f64, color: RGBColor) -> TextStyle<'static> {
 
 fn anchored(style: &TextStyle<'static>, h: HPos, v: VPos) -> TextStyle<'static> {
     style.pos(Pos::new(h, v))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Text measurement and shortening
-// ---------------------------------------------------------------------------------------------
-
-/// Display columns of a character in a monospace font: East Asian wide characters take two.
-fn char_cols(c: char) -> usize {
-    let wide = matches!(u32::from(c),
-        0x1100..=0x115F
-        | 0x2E80..=0x303E
-        | 0x3041..=0x33FF
-        | 0x3400..=0x4DBF
-        | 0x4E00..=0x9FFF
-        | 0xA000..=0xA4CF
-        | 0xAC00..=0xD7A3
-        | 0xF900..=0xFAFF
-        | 0xFE30..=0xFE4F
-        | 0xFF00..=0xFF60
-        | 0xFFE0..=0xFFE6
-        | 0x1F300..=0x1F64F
-        | 0x1F900..=0x1F9FF
-        | 0x20000..=0x3FFFD);
-    if wide { 2 } else { 1 }
-}
-
-fn text_cols(text: &str) -> usize {
-    text.chars().map(char_cols).sum()
-}
-
-fn text_width(text: &str, px: f64) -> f64 {
-    text_cols(text) as f64 * CHAR_EM * px
-}
-
-/// How many columns of text at `px` fit in `width` pixels.
-fn cols_in(width: f64, px: f64) -> usize {
-    (width / (CHAR_EM * px)).floor().max(0.0) as usize
-}
-
-/// Labels come from the dataset: control characters are not allowed in XML at all, and runs of
-/// whitespace would only waste the little room there is.
-fn clean(text: &str) -> String {
-    let replaced: String = text
-        .chars()
-        .map(|c| match c {
-            c if c.is_control() => ' ',
-            '\u{FFFE}' | '\u{FFFF}' => '\u{FFFD}',
-            c => c,
-        })
-        .collect();
-    replaced.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Like [`ellipsize`], but a series name's " · back-end · mode" suffix survives: two devices
-/// with long names must still show which back-end each bar is.
-fn ellipsize_keeping_suffix(text: &str, max_cols: usize) -> String {
-    match text.find(" · ") {
-        Some(at) if text_cols(text) > max_cols && text_cols(&text[at..]) + 8 <= max_cols => {
-            let suffix = &text[at..];
-            format!("{}{suffix}", ellipsize(&text[..at], max_cols - text_cols(suffix)))
-        }
-        _ => ellipsize(text, max_cols),
-    }
-}
-
-/// `text` cut to at most `max_cols` columns, ending in "…" when it was cut.
-fn ellipsize(text: &str, max_cols: usize) -> String {
-    if text_cols(text) <= max_cols {
-        return text.to_owned();
-    }
-    if max_cols == 0 {
-        return String::new();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = char_cols(c);
-        if used + w > max_cols - 1 {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    let mut out = out.trim_end().to_owned();
-    out.push('…');
-    out
-}
-
-/// `text` on at most two lines of `max_cols` columns, broken after a separator where possible,
-/// and whether it had to be shortened to fit.
-fn wrap_two_lines(text: &str, max_cols: usize) -> (Vec<String>, bool) {
-    if text_cols(text) <= max_cols || max_cols < 2 {
-        return (vec![ellipsize(text, max_cols)], text_cols(text) > max_cols);
-    }
-    let chars: Vec<char> = text.chars().collect();
-    let mut fit = 0; // chars that fit on the first line
-    let mut used = 0;
-    while fit < chars.len() && used + char_cols(chars[fit]) <= max_cols {
-        used += char_cols(chars[fit]);
-        fit += 1;
-    }
-    // Break after the last separator within the first line; a hard break if there is none.
-    let split = (1..=fit)
-        .rev()
-        .find(|&i| matches!(chars[i - 1], ' ' | '-' | '_' | '/' | '·' | ':' | ','))
-        .unwrap_or(fit);
-    let first: String = chars[..split].iter().collect();
-    let rest: String = chars[split..].iter().collect();
-    let rest = rest.trim_start();
-    (vec![first.trim_end().to_owned(), ellipsize(rest, max_cols)], text_cols(rest) > max_cols)
 }
 
 /// Tick label: at most six significant digits (hides float noise such as 0.30000000000000004),
@@ -674,14 +574,23 @@ impl BarPlan {
         // cut to a few characters.
         let line_cols = cols_in(slot - 6.0, LABEL_PX);
         let wrapped: Vec<(Vec<String>, bool)> = groups.iter().map(|g| wrap_two_lines(g, line_cols)).collect();
-        let (group_labels, x_area) = if line_cols >= 12 || wrapped.iter().all(|(_, cut)| !cut) {
+        // A label's mark (a synthetic model's " · synthetic") must survive: rotate rather than cut it.
+        let marks_kept = groups.iter().zip(&wrapped).all(|(g, (lines, _))| keeps_tail(g, lines));
+        let horizontal = (line_cols >= 12 || wrapped.iter().all(|(_, cut)| !cut)) && marks_kept;
+        let (group_labels, x_area) = if horizontal {
             let labels: Vec<Vec<String>> = wrapped.into_iter().map(|(lines, _)| lines).collect();
             let lines = labels.iter().map(Vec::len).max().unwrap_or(1);
             let height = 2 * TICK_SIZE as u32 + (lines as f64 * LABEL_PX * 1.3).ceil() as u32 + 4;
             (GroupLabels::Horizontal(labels), height)
         } else {
-            let labels: Vec<String> =
-                groups.iter().map(|g| ellipsize(g, GROUP_LABEL_VERTICAL_MAX_COLS)).collect();
+            // Room for each mark and a head that still names the model, within a cap.
+            let cols = groups
+                .iter()
+                .filter_map(|g| protected_tail(g))
+                .map(|tail| text_cols(tail) + LABEL_HEAD_MIN_COLS)
+                .fold(GROUP_LABEL_VERTICAL_MAX_COLS, usize::max)
+                .min(GROUP_LABEL_VERTICAL_CAP_COLS);
+            let labels: Vec<String> = groups.iter().map(|g| shorten_label(g, cols)).collect();
             let longest = labels.iter().map(|l| text_width(l, LABEL_PX)).fold(0.0, f64::max);
             let stride = ((LABEL_PX * 1.2) / slot).ceil().max(1.0) as usize;
             let height = 2 * TICK_SIZE as u32 + longest.ceil() as u32 + 6;

@@ -13,18 +13,25 @@
 //! - *insufficient data*: no decisive comparison, either because no cell pair exists or because
 //!   the intervals are too wide or missing (fewer than 6 runs).
 //!
-//! The kernel-level claims of Section V, and how the paper's "GEMM" is read against llama.cpp's
-//! GEMV kernels, are in [`kernel_claims`]; the fusion claim (Fig. 10), decided at each sweep's
-//! memory-bound point, in [`fusion_claim`].
+//! The claims of Section IV decided on run cells are in [`cell_claims`]; the kernel-level claims
+//! of Section V, and how the paper's "GEMM" is read against llama.cpp's GEMV kernels, in
+//! [`kernel_claims`]; the fusion claim (Fig. 10), decided at each sweep's memory-bound point, in
+//! [`fusion_claim`].
+//!
+//! **Synthetic weights.** Cells of models with synthetic weights (`collect synth`) measure an
+//! architecture, not a model. They decide performance claims (load time, latency, memory, power,
+//! their growth with size, the GPU's gain, BF16 against Q8_0 of one architecture, Gemma against
+//! Qwen of similar size), always against other synthetic cells, and each evidence line that uses
+//! them says so; they never enter a relevance claim.
 
 use serde::Serialize;
 
 use edgebench_dataset::schema::v1::{Backend, OpClass};
 
-use crate::analysis::{Analysis, CellKey, Comparison, Ratio};
-use crate::format;
+use crate::analysis::{Analysis, Comparison, Ratio};
 use crate::metrics::Metric;
 
+mod cell_claims;
 mod fusion_claim;
 mod kernel_claims;
 
@@ -51,8 +58,9 @@ impl Direction {
 /// How a claim is decided.
 #[derive(Debug, Clone, Copy)]
 pub enum Test {
-    /// Every ratio of `metric` under `comparison` lies on the `expect` side of 1.
-    Contrast { comparison: Comparison, metric: Metric, expect: Direction },
+    /// Every ratio of `metric` under `comparison` (on platforms of `backend`, where given) lies on
+    /// the `expect` side of 1.
+    Contrast { comparison: Comparison, metric: Metric, expect: Direction, backend: Option<Backend> },
     /// Every ratio of `metric` under `comparison` lies within 1 ± `margin`.
     Similar { comparison: Comparison, metric: Metric, margin: f64 },
     /// On each platform (optionally of one back-end), the largest model's `metric` against the
@@ -70,9 +78,9 @@ pub enum Test {
     /// source), `class`'s share lies on the `expect` side on the device with the higher decode
     /// rate.
     ShareOnFasterDevice { class: OpClass, expect: Direction },
-    /// On each device, back-end, mode, phase and timing source, `class`'s share of every model
-    /// whose name contains `higher` exceeds that of every model whose name contains `lower`
-    /// (case-insensitive).
+    /// On each device, back-end, mode, phase, timing source and weights origin, `class`'s share of
+    /// every model of family `higher` exceeds that of every model of family `lower`
+    /// ([`Analysis::is_family`]: preset or name prefix, case-insensitive).
     ShareAboveByFamily { class: OpClass, higher: &'static str, lower: &'static str },
     /// At the memory-bound point of every fusion sweep (platform, experiment, element type), the
     /// fused variant takes less time than the unfused one; see [`fusion_claim`].
@@ -93,17 +101,27 @@ pub const CLAIMS: &[Claim] = &[
     Claim {
         id: "load-gpu-vs-cpu",
         section: "IV-A.1",
-        test: Test::Contrast { comparison: Comparison::BackendVsCpu, metric: Metric::LoadMs, expect: Direction::Higher },
+        test: Test::Contrast { comparison: Comparison::BackendVsCpu, metric: Metric::LoadMs, expect: Direction::Higher, backend: None },
+    },
+    Claim {
+        id: "load-gemma-vs-qwen",
+        section: "IV-A.2",
+        test: Test::Contrast { comparison: Comparison::GemmaVsQwen, metric: Metric::LoadMs, expect: Direction::Higher, backend: None },
+    },
+    Claim {
+        id: "load-bf16-vs-q8",
+        section: "IV-A.2",
+        test: Test::Contrast { comparison: Comparison::Bf16VsQ8, metric: Metric::LoadMs, expect: Direction::Higher, backend: None },
     },
     Claim {
         id: "load-mode-vs-maxn",
         section: "IV-A.3",
-        test: Test::Contrast { comparison: Comparison::ModeVsMaxn, metric: Metric::LoadMs, expect: Direction::Higher },
+        test: Test::Contrast { comparison: Comparison::ModeVsMaxn, metric: Metric::LoadMs, expect: Direction::Higher, backend: None },
     },
     Claim {
         id: "tpot-gpu-vs-cpu",
         section: "IV-B.1",
-        test: Test::Contrast { comparison: Comparison::BackendVsCpu, metric: Metric::TpotMs, expect: Direction::Lower },
+        test: Test::Contrast { comparison: Comparison::BackendVsCpu, metric: Metric::TpotMs, expect: Direction::Lower, backend: None },
     },
     Claim { id: "tpot-gpu-gain-grows-with-size", section: "IV-B.1", test: Test::BackendGainGrowsWithSize { metric: Metric::TpotMs } },
     Claim {
@@ -112,19 +130,39 @@ pub const CLAIMS: &[Claim] = &[
         test: Test::GrowsWithModelSize { metric: Metric::TpotMs, backend: Some(Backend::Cpu), expect: Direction::Higher },
     },
     Claim {
+        id: "tpot-gemma-vs-qwen",
+        section: "IV-B.2",
+        test: Test::Contrast { comparison: Comparison::GemmaVsQwen, metric: Metric::TpotMs, expect: Direction::Higher, backend: None },
+    },
+    Claim {
+        id: "tpot-bf16-vs-q8",
+        section: "IV-B.2",
+        test: Test::Contrast { comparison: Comparison::Bf16VsQ8, metric: Metric::TpotMs, expect: Direction::Higher, backend: None },
+    },
+    Claim {
         id: "tpot-mode-vs-maxn",
         section: "IV-B.3",
-        test: Test::Contrast { comparison: Comparison::ModeVsMaxn, metric: Metric::TpotMs, expect: Direction::Higher },
+        test: Test::Contrast { comparison: Comparison::ModeVsMaxn, metric: Metric::TpotMs, expect: Direction::Higher, backend: None },
     },
     Claim {
         id: "ttft-gpu-vs-cpu",
         section: "IV-B (TTFT)",
-        test: Test::Contrast { comparison: Comparison::BackendVsCpu, metric: Metric::TtftMs, expect: Direction::Lower },
+        test: Test::Contrast { comparison: Comparison::BackendVsCpu, metric: Metric::TtftMs, expect: Direction::Lower, backend: None },
     },
     Claim {
         id: "ttft-mode-vs-maxn",
         section: "IV-B (TTFT)",
-        test: Test::Contrast { comparison: Comparison::ModeVsMaxn, metric: Metric::TtftMs, expect: Direction::Higher },
+        test: Test::Contrast { comparison: Comparison::ModeVsMaxn, metric: Metric::TtftMs, expect: Direction::Higher, backend: None },
+    },
+    Claim {
+        id: "ttft-bf16-vs-q8-on-cpu",
+        section: "IV-B (TTFT)",
+        test: Test::Contrast {
+            comparison: Comparison::Bf16VsQ8,
+            metric: Metric::TtftMs,
+            expect: Direction::Higher,
+            backend: Some(Backend::Cpu),
+        },
     },
     Claim {
         id: "cpu-memory-grows-with-size-on-cpu",
@@ -134,12 +172,12 @@ pub const CLAIMS: &[Claim] = &[
     Claim {
         id: "cpu-memory-gpu-vs-cpu",
         section: "IV-C.2",
-        test: Test::Contrast { comparison: Comparison::BackendVsCpu, metric: Metric::PeakCpuMemory, expect: Direction::Lower },
+        test: Test::Contrast { comparison: Comparison::BackendVsCpu, metric: Metric::PeakCpuMemory, expect: Direction::Lower, backend: None },
     },
     Claim {
         id: "gpu-memory-gpu-vs-cpu",
         section: "IV-C.2",
-        test: Test::Contrast { comparison: Comparison::BackendVsCpu, metric: Metric::PeakGpuMemory, expect: Direction::Higher },
+        test: Test::Contrast { comparison: Comparison::BackendVsCpu, metric: Metric::PeakGpuMemory, expect: Direction::Higher, backend: None },
     },
     Claim {
         id: "cpu-memory-mode-vs-maxn",
@@ -159,12 +197,12 @@ pub const CLAIMS: &[Claim] = &[
     Claim {
         id: "power-gpu-vs-cpu",
         section: "IV-D.2",
-        test: Test::Contrast { comparison: Comparison::BackendVsCpu, metric: Metric::MeanPowerW, expect: Direction::Higher },
+        test: Test::Contrast { comparison: Comparison::BackendVsCpu, metric: Metric::MeanPowerW, expect: Direction::Higher, backend: None },
     },
     Claim {
         id: "power-mode-vs-maxn",
         section: "IV-D.3",
-        test: Test::Contrast { comparison: Comparison::ModeVsMaxn, metric: Metric::MeanPowerW, expect: Direction::Lower },
+        test: Test::Contrast { comparison: Comparison::ModeVsMaxn, metric: Metric::MeanPowerW, expect: Direction::Lower, backend: None },
     },
     Claim {
         id: "relevance-stable-across-platforms",
@@ -225,6 +263,9 @@ pub struct Evidence {
     /// A line that describes the data around the comparisons rather than being one (the fusion
     /// sweep's summary over all sizes): never counted in the verdict or the summary.
     pub context: bool,
+    /// The comparison is between cells with synthetic weights: it decides about architectures,
+    /// not models (its labels carry the synthetic mark too).
+    pub synthetic: bool,
 }
 
 /// A claim evaluated on the data.
@@ -247,11 +288,13 @@ pub fn evaluate(analysis: &Analysis) -> Vec<Finding> {
 
 fn evaluate_claim(claim: &Claim, analysis: &Analysis) -> Finding {
     let (statement, evidence, needs) = match claim.test {
-        Test::Contrast { comparison, metric, expect } => contrast(analysis, comparison, metric, expect),
-        Test::Similar { comparison, metric, margin } => similar(analysis, comparison, metric, margin),
-        Test::GrowsWithModelSize { metric, backend, expect } => grows_with_size(analysis, metric, backend, expect),
-        Test::BackendGainGrowsWithSize { metric } => backend_gain_grows(analysis, metric),
-        Test::StableAcrossPlatforms { metric, spread } => stable(analysis, metric, spread),
+        Test::Contrast { comparison, metric, expect, backend } => {
+            cell_claims::contrast(analysis, comparison, metric, expect, backend)
+        }
+        Test::Similar { comparison, metric, margin } => cell_claims::similar(analysis, comparison, metric, margin),
+        Test::GrowsWithModelSize { metric, backend, expect } => cell_claims::grows_with_size(analysis, metric, backend, expect),
+        Test::BackendGainGrowsWithSize { metric } => cell_claims::backend_gain_grows(analysis, metric),
+        Test::StableAcrossPlatforms { metric, spread } => cell_claims::stable(analysis, metric, spread),
         Test::LargestKernelClass { class } => kernel_claims::largest_class(analysis, class),
         Test::ShareOnFasterDevice { class, expect } => kernel_claims::share_on_faster_device(analysis, class, expect),
         Test::ShareAboveByFamily { class, higher, lower } => kernel_claims::share_above_by_family(analysis, class, higher, lower),
@@ -274,6 +317,10 @@ fn evaluate_claim(claim: &Claim, analysis: &Analysis) -> Finding {
         let mut s = format!("{agree} of {} decisive comparisons agree", agree + disagree);
         if undecided > 0 {
             s.push_str(&format!("; {undecided} undecided (interval includes the threshold, or too few runs)"));
+        }
+        let synthetic = evidence.iter().filter(|e| !e.context && e.synthetic).count();
+        if synthetic > 0 {
+            s.push_str(&format!("; {synthetic} between models with synthetic weights (architectures, not models)"));
         }
         s
     };
@@ -304,211 +351,3 @@ fn side_word(side: Option<Direction>) -> &'static str {
 }
 
 type Evaluation = (String, Vec<Evidence>, &'static str);
-
-fn ratios_of(analysis: &Analysis, comparison: Comparison, metric: Metric) -> impl Iterator<Item = &Ratio> {
-    analysis.ratios.iter().filter(move |r| r.comparison == comparison && r.metric == metric)
-}
-
-fn pair_subject(r: &Ratio) -> String {
-    match r.comparison {
-        Comparison::BackendVsCpu => format!(
-            "{} vs cpu on {}, {}",
-            r.numerator.backend,
-            r.numerator.platform().label(),
-            r.numerator.model_key().label()
-        ),
-        Comparison::ModeVsMaxn => format!(
-            "{} vs {} on {} · {}, {}",
-            r.numerator.power_mode.as_deref().unwrap_or("?"),
-            r.denominator.power_mode.as_deref().unwrap_or("?"),
-            r.numerator.device,
-            r.numerator.backend,
-            r.numerator.model_key().label()
-        ),
-        Comparison::ModelVsSmallest => format!(
-            "{} vs {} on {}",
-            r.numerator.model_key().label(),
-            r.denominator.model_key().label(),
-            r.numerator.platform().label()
-        ),
-    }
-}
-
-fn contrast(analysis: &Analysis, comparison: Comparison, metric: Metric, expect: Direction) -> Evaluation {
-    let (subject, reference, needs) = match comparison {
-        Comparison::BackendVsCpu => (
-            "a GPU back-end",
-            "the CPU back-end on the same device",
-            "the same device, mode and model measured with a GPU back-end and with the CPU back-end",
-        ),
-        Comparison::ModeVsMaxn => (
-            "a lower power mode",
-            "MAXN on the same device",
-            "the same device, back-end and model measured in MAXN and in another power mode",
-        ),
-        Comparison::ModelVsSmallest => ("a larger model", "the smallest model", "two models on one platform"),
-    };
-    let statement = format!("With {subject}, {} is {} than with {reference}.", metric.label(), expect.word());
-    let evidence = ratios_of(analysis, comparison, metric)
-        .map(|r| {
-            let s = side(r);
-            Evidence {
-                subject: pair_subject(r),
-                result: format!("{}: {}", format::ratio(&r.estimate), side_word(s)),
-                agrees: s.map(|d| d == expect),
-                context: false,
-            }
-        })
-        .collect();
-    (statement, evidence, needs)
-}
-
-fn similar(analysis: &Analysis, comparison: Comparison, metric: Metric, margin: f64) -> Evaluation {
-    let statement = format!(
-        "{} stays within ±{}% across power modes (ratio to MAXN within [{}, {}]).",
-        format::capitalise(metric.label()),
-        format::sig3(margin * 100.0),
-        format::sig3(1.0 - margin),
-        format::sig3(1.0 + margin)
-    );
-    let (lo, hi) = (1.0 - margin, 1.0 + margin);
-    let evidence = ratios_of(analysis, comparison, metric)
-        .map(|r| {
-            let (agrees, word) = match r.estimate.interval {
-                Some(i) if i.low >= lo && i.high <= hi => (Some(true), "within the margin"),
-                Some(i) if i.high < lo || i.low > hi => (Some(false), "outside the margin"),
-                _ => (None, "undecided"),
-            };
-            Evidence { subject: pair_subject(r), result: format!("{}: {word}", format::ratio(&r.estimate)), agrees, context: false }
-        })
-        .collect();
-    (statement, evidence, "the same device, back-end and model measured in MAXN and in another power mode")
-}
-
-fn grows_with_size(analysis: &Analysis, metric: Metric, backend: Option<Backend>, expect: Direction) -> Evaluation {
-    let where_ = match backend {
-        Some(b) => format!(" on the {b} back-end"),
-        None => String::new(),
-    };
-    let statement =
-        format!("{}{where_} is {} for the largest model than for the smallest on the same platform.", format::capitalise(metric.label()), expect.word());
-    let evidence = largest_vs_smallest(analysis, metric, backend)
-        .map(|r| {
-            let s = side(r);
-            Evidence {
-                subject: pair_subject(r),
-                result: format!("{}: {}", format::ratio(&r.estimate), side_word(s)),
-                agrees: s.map(|d| d == expect),
-                context: false,
-            }
-        })
-        .collect();
-    (statement, evidence, "two models of different parameter counts on one platform")
-}
-
-/// For each platform, the ratio of the largest model (by parameters) to the smallest.
-fn largest_vs_smallest(analysis: &Analysis, metric: Metric, backend: Option<Backend>) -> impl Iterator<Item = &Ratio> {
-    analysis.platforms().into_iter().filter(move |p| backend.is_none_or(|b| p.backend == b)).filter_map(move |platform| {
-        ratios_of(analysis, Comparison::ModelVsSmallest, metric)
-            .filter(|r| r.numerator.platform() == platform)
-            .filter(|r| {
-                let (a, b) = (analysis.n_params(&r.numerator.model_key()), analysis.n_params(&r.denominator.model_key()));
-                matches!((a, b), (Some(a), Some(b)) if a > b)
-            })
-            .max_by_key(|r| analysis.n_params(&r.numerator.model_key()))
-    })
-}
-
-fn backend_gain_grows(analysis: &Analysis, metric: Metric) -> Evaluation {
-    let statement = format!(
-        "The GPU back-end's {} relative to the CPU back-end is lower for the largest model than for the smallest on the same device (the GPU's advantage grows with model size).",
-        metric.label()
-    );
-    let mut evidence = Vec::new();
-    let gpu_ratios: Vec<&Ratio> = ratios_of(analysis, Comparison::BackendVsCpu, metric).collect();
-    let platforms: std::collections::BTreeSet<_> = gpu_ratios.iter().map(|r| r.numerator.platform()).collect();
-    for platform in platforms {
-        let mut sized: Vec<(&Ratio, u64)> = gpu_ratios
-            .iter()
-            .filter(|r| r.numerator.platform() == platform)
-            .filter_map(|r| analysis.n_params(&r.numerator.model_key()).map(|n| (*r, n)))
-            .collect();
-        sized.sort_by_key(|(_, n)| *n);
-        let (Some((small, ns)), Some((large, nl))) = (sized.first(), sized.last()) else { continue };
-        if nl <= ns {
-            continue;
-        }
-        let agrees = match (small.estimate.interval, large.estimate.interval) {
-            (Some(s), Some(l)) if l.high < s.low => Some(true),
-            (Some(s), Some(l)) if l.low > s.high => Some(false),
-            _ => None,
-        };
-        let word = match agrees {
-            Some(true) => "lower for the larger model",
-            Some(false) => "higher for the larger model",
-            None => "intervals overlap",
-        };
-        evidence.push(Evidence {
-            subject: format!("{} vs cpu on {}: {} vs {}", platform.backend, platform.device, large.numerator.model_key().label(), small.numerator.model_key().label()),
-            result: format!("{} vs {}: {word}", format::ratio(&large.estimate), format::ratio(&small.estimate)),
-            agrees,
-            context: false,
-        });
-    }
-    (statement, evidence, "two models of different sizes, each measured with a GPU and the CPU back-end on one device")
-}
-
-fn stable(analysis: &Analysis, metric: Metric, spread: f64) -> Evaluation {
-    let statement = format!(
-        "For each model, {} differs by less than {}% between platforms.",
-        metric.label(),
-        format::sig3(spread * 100.0)
-    );
-    let mut evidence = Vec::new();
-    for model in analysis.model_keys() {
-        let estimates: Vec<(&CellKey, &crate::stats::MedianEstimate)> = analysis
-            .cells
-            .iter()
-            .filter(|c| c.key.model_key() == model)
-            .filter_map(|c| c.estimates.get(&metric).map(|e| (&c.key, e)))
-            .collect();
-        if estimates.len() < 2 {
-            continue;
-        }
-        let lowest = estimates.iter().min_by(|a, b| a.1.median.total_cmp(&b.1.median)).map(|x| x.1);
-        let highest = estimates.iter().max_by(|a, b| a.1.median.total_cmp(&b.1.median)).map(|x| x.1);
-        let (Some(lo), Some(hi)) = (lowest, highest) else { continue };
-        let all_intervals: Option<Vec<_>> = estimates.iter().map(|(_, e)| e.interval).collect();
-        let agrees = all_intervals.and_then(|iv| {
-            let max_high = iv.iter().map(|i| i.high).fold(f64::MIN, f64::max);
-            let min_low = iv.iter().map(|i| i.low).fold(f64::MAX, f64::min);
-            let min_high = iv.iter().map(|i| i.high).fold(f64::MAX, f64::min);
-            let max_low = iv.iter().map(|i| i.low).fold(f64::MIN, f64::max);
-            if min_low > 0.0 && max_high / min_low <= 1.0 + spread {
-                Some(true)
-            } else if min_high > 0.0 && max_low / min_high > 1.0 + spread {
-                Some(false)
-            } else {
-                None
-            }
-        });
-        let word = match agrees {
-            Some(true) => "within the spread",
-            Some(false) => "beyond the spread",
-            None => "undecided",
-        };
-        evidence.push(Evidence {
-            subject: format!("{} on {} platforms", model.label(), estimates.len()),
-            result: format!(
-                "medians {}–{} {} (highest/lowest {}×): {word}",
-                format::metric_value(metric, lo.median),
-                format::metric_value(metric, hi.median),
-                metric.unit(),
-                format::sig3(if lo.median > 0.0 { hi.median / lo.median } else { f64::NAN })
-            ),
-            agrees,
-            context: false,
-        });
-    }
-    (statement, evidence, "one model measured on two or more platforms")
-}

@@ -8,7 +8,9 @@
 //! time per class over its total time, so they sum to 1 ([`Capture::class_shares`]).
 //!
 //! A **kernel cell** is device × back-end × power mode × model × phase (`None`: the capture does
-//! not separate prefill from decode) × timing source. Its numbers are medians over its captures,
+//! not separate prefill from decode) × timing source; the model, as for run cells, is name,
+//! quantisation and weights origin, which kernel rows lack and the runs of the profiled file give
+//! (see [`kernel_cells`]). Its numbers are medians over its captures,
 //! with a distribution-free interval when there are enough captures ([`crate::stats`]); a
 //! capture that lacks a class counts as a share of 0 for it, so a class seen in one capture of
 //! three is not reported as if it were in all. Names that no rule of the class table matched
@@ -18,7 +20,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use edgebench_dataset::schema::v1::{Backend, Kernel, OpClass, Phase, ProfileTool, Published, TimingSource};
+use edgebench_dataset::schema::Sha256Hex;
+use edgebench_dataset::schema::v1::{Backend, Kernel, OpClass, Phase, ProfileTool, Published, TimingSource, WeightsOrigin};
 
 use crate::analysis::{CellKey, published_target_matches};
 use crate::stats::{self, LEVEL, MedianEstimate};
@@ -140,6 +143,10 @@ pub struct Capture {
     pub phase: Option<Phase>,
     pub timing: Option<TimingSource>,
     pub tool: ProfileTool,
+    /// The profiled file and the run the capture belongs to, where the rows say: kernel rows
+    /// carry no quantisation or weights origin, so these find the runs that do.
+    pub model_sha256: Option<Sha256Hex>,
+    pub run_id: Option<Sha256Hex>,
     /// Time per class (ns), over rows with a finite, positive total.
     pub class_ns: BTreeMap<OpClass, f64>,
     /// Time per kernel (ns).
@@ -223,10 +230,13 @@ pub fn captures(kernels: &[Kernel]) -> Vec<Capture> {
                 protocol: None,
                 model: k.model_name.clone(),
                 quantization: None,
+                weights: WeightsOrigin::Trained,
             },
             phase: k.phase,
             timing: k.timing_source,
             tool: k.tool,
+            model_sha256: None,
+            run_id: None,
             class_ns: BTreeMap::new(),
             kernel_ns: BTreeMap::new(),
             unclassified_names: BTreeSet::new(),
@@ -239,6 +249,8 @@ pub fn captures(kernels: &[Kernel]) -> Vec<Capture> {
         // that has them.
         capture.phase_wall_ns = capture.phase_wall_ns.or(k.phase_wall_ns.filter(|v| v.is_finite()));
         capture.phase_tokens = capture.phase_tokens.or(k.phase_tokens);
+        capture.model_sha256 = capture.model_sha256.take().or_else(|| k.model_sha256.clone());
+        capture.run_id = capture.run_id.take().or_else(|| k.run_id.clone());
         capture.unprofiled_phase_wall_ns =
             capture.unprofiled_phase_wall_ns.or(k.unprofiled_phase_wall_ns.filter(|v| v.is_finite()));
         if k.op_class == OpClass::Other {
@@ -305,13 +317,14 @@ impl KernelCell {
     }
 }
 
-/// The kernel cells of `kernels`, ordered by cell key, phase and timing source. `quantization_of`
-/// gives a model's quantisation (kernel rows carry none).
-pub fn kernel_cells(kernels: &[Kernel], quantization_of: impl Fn(&str) -> Option<String>) -> Vec<KernelCell> {
+/// The kernel cells of `kernels`, ordered by cell key, phase and timing source. `model_of` gives
+/// a capture's quantisation and weights origin (kernel rows carry neither), so that a profile of
+/// synthetic weights is its own cell, like its runs.
+pub fn kernel_cells(kernels: &[Kernel], model_of: impl Fn(&Capture) -> (Option<String>, WeightsOrigin)) -> Vec<KernelCell> {
     type CellId = (CellKey, Option<Phase>, Option<TimingSource>);
     let mut by_cell: BTreeMap<CellId, Vec<Capture>> = BTreeMap::new();
     for mut capture in captures(kernels) {
-        capture.key.quantization = quantization_of(&capture.key.model);
+        (capture.key.quantization, capture.key.weights) = model_of(&capture);
         by_cell.entry((capture.key.clone(), capture.phase, capture.timing)).or_default().push(capture);
     }
     by_cell.into_iter().map(|((key, phase, timing), caps)| kernel_cell(key, phase, timing, &caps)).collect()
@@ -536,7 +549,7 @@ mod tests {
                 rows
             })
             .collect();
-        let cells = kernel_cells(&rows, |_| None);
+        let cells = kernel_cells(&rows, |_| (None, WeightsOrigin::Trained));
         assert_eq!(cells.len(), 1);
         let cell = &cells[0];
         assert_eq!(cell.captures, 3);

@@ -16,6 +16,7 @@ use arrow_array::{Array, RecordBatch};
 use edgebench_dataset::manifest::{MANIFEST_FILE, Manifest};
 use edgebench_dataset::schema::v1::{
     Backend, Generation, GenerationStatus, Kernel, Microbench, Protocol, Published, Run, RunStatus, VERSION_DIR,
+    WeightsOrigin,
 };
 use edgebench_dataset::schema::{Sha256Hex, UtcMicros};
 use edgebench_dataset::store::{for_each_projected, for_each_projected_batch};
@@ -64,6 +65,19 @@ pub struct RunSummary {
     pub peak_rss_bytes: Option<u64>,
     pub peak_gpu_memory_bytes: Option<u64>,
     pub mean_power_w: Option<f64>,
+    /// Null in rows written before schema 1.3; see [`RunSummary::weights`].
+    pub weights_origin: Option<WeightsOrigin>,
+    pub synthetic_preset: Option<String>,
+    pub synthetic_seed: Option<u64>,
+    pub synthetic_source_sha256: Option<Sha256Hex>,
+}
+
+impl RunSummary {
+    /// Where the run's weights come from. Rows older than schema 1.3 have no value: every run
+    /// before `collect synth` existed ran a trained model's published weights.
+    pub fn weights(&self) -> WeightsOrigin {
+        self.weights_origin.unwrap_or(WeightsOrigin::Trained)
+    }
 }
 
 const RUN_COLUMNS: &[&str] = &[
@@ -93,6 +107,10 @@ const RUN_COLUMNS: &[&str] = &[
     "peak_rss_bytes",
     "peak_gpu_memory_bytes",
     "mean_power_w",
+    "weights_origin",
+    "synthetic_preset",
+    "synthetic_seed",
+    "synthetic_source_sha256",
 ];
 
 /// Sums and counts over one run's completed (`ok`) generations. Each per-prompt measure is

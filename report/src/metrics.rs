@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use edgebench_dataset::schema::v1::WeightsOrigin;
 
 use crate::load::{RunSummary, RunTotals};
 
@@ -140,7 +141,7 @@ impl Metric {
             Metric::PeakGpuMemory => "runs.peak_gpu_memory_bytes: NVML per-process or Jetson unified memory",
             Metric::MeanPowerW => "runs.mean_power_w: mean power from model loaded to last prompt",
             Metric::EnergyPerOutputTokenJ => "sum of generations.energy_j over sum of their output_tokens",
-            Metric::Relevance => "mean of generations.relevance over the run's scored prompts",
+            Metric::Relevance => "mean of generations.relevance over the run's scored prompts; runs of trained weights only",
         }
     }
 
@@ -158,8 +159,30 @@ impl Metric {
         }
     }
 
-    /// The run's value of this metric, in dataset units; `None` when the run has none.
+    /// Whether runs of weights from `origin` measure this. Synthetic weights (`collect synth`)
+    /// keep a trained model's architecture, shapes and types and draw the values: load time,
+    /// latency, memory and power depend on the former, so they are measured; what the outputs say
+    /// depends on the values, so their relevance measures nothing (and would be read as the
+    /// model's quality if it entered a median).
+    pub fn applies_to(self, origin: WeightsOrigin) -> bool {
+        match origin {
+            WeightsOrigin::Trained => true,
+            WeightsOrigin::Synthetic => !self.is_quality(),
+        }
+    }
+
+    /// A measure of what the model answers rather than of how it runs.
+    pub fn is_quality(self) -> bool {
+        self == Metric::Relevance
+    }
+
+    /// The run's value of this metric, in dataset units; `None` when the run has none, or when
+    /// the metric does not apply to the run's weights ([`Metric::applies_to`]), whatever the
+    /// row holds.
     pub fn of_run(self, run: &RunSummary, totals: Option<&RunTotals>) -> Option<f64> {
+        if !self.applies_to(run.weights()) {
+            return None;
+        }
         let value = match self {
             Metric::LoadMs => run.load_ms,
             Metric::PeakCpuMemory => run.peak_rss_bytes.map(|b| b as f64),

@@ -63,13 +63,19 @@ fn fixture_claims_get_the_verdicts_the_data_was_built_for() {
     let verdict: BTreeMap<&str, Verdict> = findings.iter().map(|f| (f.id, f.verdict)).collect();
     let expected = [
         ("load-gpu-vs-cpu", Verdict::Supported),
+        // No Gemma or Qwen runs, and no BF16 file (tests/synthetic.rs decides these).
+        ("load-gemma-vs-qwen", Verdict::InsufficientData),
+        ("load-bf16-vs-q8", Verdict::InsufficientData),
         ("load-mode-vs-maxn", Verdict::Supported),
         ("tpot-gpu-vs-cpu", Verdict::Supported),
         ("tpot-gpu-gain-grows-with-size", Verdict::Supported),
         ("tpot-grows-with-size-on-cpu", Verdict::Supported),
+        ("tpot-gemma-vs-qwen", Verdict::InsufficientData),
+        ("tpot-bf16-vs-q8", Verdict::InsufficientData),
         ("tpot-mode-vs-maxn", Verdict::Supported),
         ("ttft-gpu-vs-cpu", Verdict::Supported),
         ("ttft-mode-vs-maxn", Verdict::Supported),
+        ("ttft-bf16-vs-q8-on-cpu", Verdict::InsufficientData),
         ("cpu-memory-grows-with-size-on-cpu", Verdict::Supported),
         ("cpu-memory-gpu-vs-cpu", Verdict::Supported),
         // CPU runs record no GPU memory, so there is nothing to compare against.
@@ -145,10 +151,10 @@ fn build_writes_pdf_html_figures_and_tables() {
     let medians = String::from_utf8(files[Path::new("tables/medians.csv")].clone()).unwrap();
     let tpot_nx_big_cuda = medians
         .lines()
-        .find(|l| l.starts_with(&format!("{},cuda,,quick,Big,Q8_0,tpot_ms,", common::NX)))
+        .find(|l| l.starts_with(&format!("{},cuda,,quick,Big,Q8_0,trained,tpot_ms,", common::NX)))
         .unwrap_or_else(|| panic!("{medians}"));
     let fields: Vec<&str> = tpot_nx_big_cuda.split(',').collect();
-    let median: f64 = fields[9].parse().unwrap();
+    let median: f64 = fields[10].parse().unwrap();
     assert!((median - 30.0 * (1.0 + 0.007)).abs() < 0.1, "{tpot_nx_big_cuda}");
     // Findings are in both outputs with their verdicts.
     assert!(html.contains("finding-power-gpu-vs-cpu") && html.contains("contradicted"));

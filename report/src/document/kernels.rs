@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use edgebench_dataset::schema::v1::{Backend, OpClass, Phase, TimingSource};
 
-use super::{FigureDoc, MISSING, RowDoc, TableDoc};
-use crate::analysis::{Analysis, CellKey};
+use super::{FigureDoc, MISSING, RowDoc, TableDoc, synthetic_note};
+use crate::analysis::{Analysis, CellKey, WeightsOrigin};
 use crate::figures::{self, ShareBar, ShareChart, SharePanel};
 use crate::findings::{class_name, phase_label, share_text, timing_label, timing_words};
 use crate::format;
@@ -168,9 +168,10 @@ fn class_table(analysis: &Analysis) -> TableDoc {
         id: CLASS_TABLE_ID.to_owned(),
         title: "Kernel time by class".to_owned(),
         caption: format!(
-            "Share of kernel (or ggml op) time per class: each capture's shares sum to 100%; a cell's value is the median over its n captures (a capture without the class counts as 0%), with a distribution-free {}% interval from {} captures on. Phase \"all phases\" marks captures that do not separate prefill from decode. Unclassified is time in kernel names no rule of the class table matches, kept as a class of its own; the last column counts those names. Published rows quote the paper's Fig. 9 (\"not stated\": the paper gives no phase).",
+            "Share of kernel (or ggml op) time per class: each capture's shares sum to 100%; a cell's value is the median over its n captures (a capture without the class counts as 0%), with a distribution-free {}% interval from {} captures on. Phase \"all phases\" marks captures that do not separate prefill from decode. Unclassified is time in kernel names no rule of the class table matches, kept as a class of its own; the last column counts those names. Published rows quote the paper's Fig. 9 (\"not stated\": the paper gives no phase).{}",
             format::level(LEVEL),
-            min_runs_for_interval(LEVEL)
+            min_runs_for_interval(LEVEL),
+            synthetic_note(any_synthetic(analysis))
         ),
         columns: header,
         rows,
@@ -200,7 +201,8 @@ fn top_kernels_table(analysis: &Analysis) -> TableDoc {
         id: TOP_TABLE_ID.to_owned(),
         title: "Largest kernels per profile cell".to_owned(),
         caption: format!(
-            "The {TOP_KERNELS} kernels (ggml ops, or GPU kernels by base name) with the largest median share of each cell's time, by weight type and token columns. A matrix product with 1 token column runs as GEMV (llama.cpp's batch-1 decode), with more as GEMM."
+            "The {TOP_KERNELS} kernels (ggml ops, or GPU kernels by base name) with the largest median share of each cell's time, by weight type and token columns. A matrix product with 1 token column runs as GEMV (llama.cpp's batch-1 decode), with more as GEMM.{}",
+            synthetic_note(any_synthetic(analysis))
         ),
         columns: [
             "Platform",
@@ -389,7 +391,7 @@ fn share_figure(analysis: &Analysis, tables: Vec<String>) -> FigureDoc {
     let mut any_rescaled = false;
     for phase in PANELS {
         let cells: Vec<&KernelCell> = analysis.kernel_cells.iter().filter(|c| c.phase == phase).collect();
-        let base_label = |c: &KernelCell| format!("{} · {}", c.key.platform().label(), c.key.model);
+        let base_label = |c: &KernelCell| format!("{} · {}", c.key.platform().label(), c.key.model_key().name_label());
         let mut bars = Vec::new();
         let mut in_panel = vec![false; analysis.published_kernel_shares.len()];
         for cell in &cells {
@@ -466,5 +468,11 @@ fn share_caption(analysis: &Analysis, rescaled: bool) -> String {
             " Bars whose median shares do not sum to 100% are rescaled to 100%; the table gives the medians.",
         );
     }
+    caption.push_str(&synthetic_note(any_synthetic(analysis)));
     caption
+}
+
+/// Whether any kernel cell profiled synthetic weights (its labels then carry the mark).
+fn any_synthetic(analysis: &Analysis) -> bool {
+    analysis.kernel_cells.iter().any(|c| c.key.weights == WeightsOrigin::Synthetic)
 }

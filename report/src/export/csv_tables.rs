@@ -35,7 +35,7 @@ impl Exporter for CsvTables {
     }
 }
 
-const MEDIANS_HEADER: &str = "device,backend,power_mode,protocol,model,quantization,metric,unit,n,median,ci_low,ci_high,ci_level,runs_ok,runs_failed\n";
+const MEDIANS_HEADER: &str = "device,backend,power_mode,protocol,model,quantization,weights_origin,metric,unit,n,median,ci_low,ci_high,ci_level,runs_ok,runs_failed\n";
 
 fn table_csv(table: &TableDoc) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -67,6 +67,7 @@ mod tests {
             protocol: Some("paper".into()),
             model: "m".into(),
             quantization: None,
+            weights_origin: "trained",
             metric: "load_ms",
             unit: "ms",
             n: 1,

@@ -39,6 +39,7 @@ pub(super) fn fusion_faster(analysis: &Analysis) -> Evaluation {
                     ),
                     agrees: side.map(|d| d == Direction::Lower),
                     context: false,
+                    synthetic: false,
                 }
             }
             None => Evidence {
@@ -46,6 +47,7 @@ pub(super) fn fusion_faster(analysis: &Analysis) -> Evaluation {
                 result: format!("no ratio: {}", missing_variants(point)),
                 agrees: None,
                 context: false,
+                synthetic: false,
             },
         });
         if points.len() > 1 {
@@ -54,6 +56,7 @@ pub(super) fn fusion_faster(analysis: &Analysis) -> Evaluation {
                 result: sweep_summary(&points),
                 agrees: None,
                 context: true,
+                synthetic: false,
             });
         }
     }

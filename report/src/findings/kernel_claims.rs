@@ -20,10 +20,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use edgebench_dataset::schema::v1::{Backend, OpClass, Phase, TimingSource};
+use edgebench_dataset::schema::v1::{Backend, OpClass, Phase, TimingSource, WeightsOrigin};
 
 use super::{Direction, Evaluation, Evidence};
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, ModelKey};
 use crate::format;
 use crate::kernels::{KernelCell, is_matrix_product};
 use crate::metrics::Metric;
@@ -273,7 +273,13 @@ pub(super) fn largest_class(analysis: &Analysis, class: OpClass) -> Evaluation {
                     }
                     None => format!("{} {}, no other class", class_name(class), share_text(&own)),
                 };
-                return Evidence { subject: kernel_cell_label(cell), result: result + &cell_notes(&[cell]), agrees, context: false };
+                return Evidence {
+                    subject: kernel_cell_label(cell),
+                    result: result + &cell_notes(&[cell]),
+                    agrees,
+                    context: false,
+                    synthetic: is_synthetic(cell),
+                };
             }
             let decisive = GemmReading::for_phase(cell.phase);
             let (agrees, decisive_text) = largest_under(cell, decisive);
@@ -292,6 +298,7 @@ pub(super) fn largest_class(analysis: &Analysis, class: OpClass) -> Evaluation {
                 ),
                 agrees,
                 context: false,
+                synthetic: is_synthetic(cell),
             }
         })
         .collect();
@@ -320,8 +327,9 @@ pub(super) fn share_on_faster_device(analysis: &Analysis, class: OpClass, expect
             ""
         }
     );
-    // Like is compared with like: same model, back-end, phase and timing source.
-    type Group = (String, Backend, Option<Phase>, Option<TimingSource>);
+    // Like is compared with like: same model (weights origin included), back-end, phase and timing
+    // source.
+    type Group = (ModelKey, Backend, Option<Phase>, Option<TimingSource>);
     let mut groups: BTreeMap<Group, Vec<(&KernelCell, &MedianEstimate)>> = BTreeMap::new();
     for cell in analysis.kernel_cells.iter().filter(|c| c.key.backend != Backend::Cpu) {
         let decode_rate = analysis
@@ -332,11 +340,12 @@ pub(super) fn share_on_faster_device(analysis: &Analysis, class: OpClass, expect
                     && c.key.backend == cell.key.backend
                     && c.key.power_mode == cell.key.power_mode
                     && c.key.model == cell.key.model
+                    && c.key.weights == cell.key.weights
             })
             .and_then(|c| c.estimates.get(&Metric::DecodeTokensPerS));
         if let Some(rate) = decode_rate {
             groups
-                .entry((cell.key.model.clone(), cell.key.backend, cell.phase, cell.timing))
+                .entry((cell.key.model_key(), cell.key.backend, cell.phase, cell.timing))
                 .or_default()
                 .push((cell, rate));
         }
@@ -360,7 +369,8 @@ pub(super) fn share_on_faster_device(analysis: &Analysis, class: OpClass, expect
         };
         evidence.push(Evidence {
             subject: format!(
-                "{model} · {} · {}: {} vs {}",
+                "{} · {} · {}: {} vs {}",
+                model.name_label(),
                 phase_label(phase),
                 timing_label(timing),
                 fast.0.key.platform().label(),
@@ -376,13 +386,14 @@ pub(super) fn share_on_faster_device(analysis: &Analysis, class: OpClass, expect
             ),
             agrees,
             context: false,
+            synthetic: model.is_synthetic(),
         });
     }
     (statement, evidence, "one model profiled with a GPU back-end on two devices whose decode rates were measured")
 }
 
-fn is_family(model: &str, family: &str) -> bool {
-    model.to_lowercase().contains(&family.to_lowercase())
+fn is_synthetic(cell: &KernelCell) -> bool {
+    cell.key.weights == WeightsOrigin::Synthetic
 }
 
 pub(super) fn share_above_by_family(analysis: &Analysis, class: OpClass, higher: &str, lower: &str) -> Evaluation {
@@ -398,20 +409,23 @@ pub(super) fn share_above_by_family(analysis: &Analysis, class: OpClass, higher:
             ""
         }
     );
-    type Context = (String, Backend, Option<String>, Option<Phase>, Option<TimingSource>);
+    // Families are compared within one weights origin: synthetic architectures against each
+    // other, trained models against each other.
+    type Context = (String, Backend, Option<String>, Option<Phase>, Option<TimingSource>, WeightsOrigin);
     let mut contexts: BTreeMap<Context, Vec<&KernelCell>> = BTreeMap::new();
     for cell in &analysis.kernel_cells {
         let k = &cell.key;
         contexts
-            .entry((k.device.clone(), k.backend, k.power_mode.clone(), cell.phase, cell.timing))
+            .entry((k.device.clone(), k.backend, k.power_mode.clone(), cell.phase, cell.timing, k.weights))
             .or_default()
             .push(cell);
     }
+    let is_family = |cell: &KernelCell, family: &str| analysis.is_family(&cell.key.model_key(), family);
     let mut evidence = Vec::new();
     for cells in contexts.values() {
-        let highs = cells.iter().filter(|c| is_family(&c.key.model, higher) && !is_family(&c.key.model, lower));
+        let highs = cells.iter().filter(|c| is_family(c, higher) && !is_family(c, lower));
         for high in highs {
-            for low in cells.iter().filter(|c| is_family(&c.key.model, lower) && !is_family(&c.key.model, higher)) {
+            for low in cells.iter().filter(|c| is_family(c, lower) && !is_family(c, higher)) {
                 let (a, b) = (class_share(high, class), class_share(low, class));
                 let order = compare(&a, &b);
                 let word = match order {
@@ -446,6 +460,7 @@ pub(super) fn share_above_by_family(analysis: &Analysis, class: OpClass, higher:
                     ),
                     agrees: order.map(Ordering::is_gt),
                     context: false,
+                    synthetic: is_synthetic(high),
                 });
             }
         }

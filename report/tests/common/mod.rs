@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod fusion;
+pub mod synthetic;
 
 use std::path::Path;
 

@@ -1,0 +1,153 @@
+//! Ratios of medians between cells that differ in one factor ([`Comparison`]).
+//!
+//! Both cells of a ratio always have weights of the same origin: a cell with synthetic weights
+//! measures an architecture, a trained one a model, and a ratio of the two would mix what each
+//! says. Keys that differ only in back-end or power mode keep the origin by construction; the
+//! pairings by model (smallest model, precision, family) are made within one origin.
+
+use edgebench_dataset::schema::v1::Backend;
+
+use super::{Analysis, Cell, Comparison, Ratio};
+use crate::metrics::Metric;
+use crate::stats::{self, LEVEL};
+
+/// `runs.model_file_type` of the paper's 16-bit runs (QwQ-1.5B, DeepSeek-1.5B).
+pub const BF16: &str = "BF16";
+/// `runs.model_file_type` of the paper's 8-bit runs (every other model).
+pub const Q8_0: &str = "Q8_0";
+
+/// Two models are of "similar size" for [`Comparison::GemmaVsQwen`] when their parameter counts
+/// differ by at most this factor: Gemma-2-2B (2.6 B) pairs with Qwen2.5-3B (3.1 B) or -1.5B
+/// (1.5 B), never with Qwen2.5-0.5B, which would make any speed difference a matter of size.
+pub const FAMILY_SIZE_FACTOR: f64 = 2.0;
+
+/// The families [`Comparison::GemmaVsQwen`] puts in the numerator and the denominator.
+const FAMILIES: (&str, &str) = ("gemma", "qwen");
+
+/// Whether a cell's quantisation is `name` (llama.cpp's file-type names, compared
+/// case-insensitively).
+fn quantization_is(quantization: Option<&str>, name: &str) -> bool {
+    quantization.is_some_and(|q| q.eq_ignore_ascii_case(name))
+}
+
+pub(super) fn ratios(analysis: &Analysis) -> Vec<Ratio> {
+    let mut out = Vec::new();
+    let mut push = |comparison, num: &Cell, den: &Cell| {
+        debug_assert_eq!(num.key.weights, den.key.weights, "a ratio never mixes trained and synthetic weights");
+        for metric in Metric::ALL {
+            if let (Some(a), Some(b)) = (num.values.get(&metric), den.values.get(&metric))
+                && let Some(estimate) = stats::ratio(a, b, LEVEL)
+            {
+                out.push(Ratio { comparison, metric, numerator: num.key.clone(), denominator: den.key.clone(), estimate });
+            }
+        }
+    };
+    for cell in &analysis.cells {
+        if cell.key.backend != Backend::Cpu {
+            let cpu = super::CellKey { backend: Backend::Cpu, ..cell.key.clone() };
+            if let Some(den) = analysis.cell(&cpu) {
+                push(Comparison::BackendVsCpu, cell, den);
+            }
+        }
+    }
+    for cell in &analysis.cells {
+        if cell.key.power_mode.is_some() && !cell.key.platform().is_max_mode() {
+            let maxn = analysis
+                .cells
+                .iter()
+                .filter(|c| c.key.platform().is_max_mode())
+                .find(|c| {
+                    c.key.device == cell.key.device
+                        && c.key.backend == cell.key.backend
+                        && c.key.protocol == cell.key.protocol
+                        && c.key.model_key() == cell.key.model_key()
+                });
+            if let Some(den) = maxn {
+                push(Comparison::ModeVsMaxn, cell, den);
+            }
+        }
+    }
+    let models = analysis.model_keys();
+    for (platform, weights) in analysis.platforms_by_origin() {
+        let ordered: Vec<&Cell> = models
+            .iter()
+            .filter(|m| m.weights == weights)
+            .filter_map(|m| analysis.cells.iter().find(|c| c.key.platform() == platform && &c.key.model_key() == m))
+            .collect();
+        if let Some((smallest, rest)) = ordered.split_first() {
+            for cell in rest {
+                push(Comparison::ModelVsSmallest, cell, smallest);
+            }
+        }
+    }
+    for (num, den) in bf16_pairs(analysis) {
+        push(Comparison::Bf16VsQ8, num, den);
+    }
+    for (num, den) in family_pairs(analysis) {
+        push(Comparison::GemmaVsQwen, num, den);
+    }
+    out.sort_by(|a, b| {
+        (a.comparison, a.metric, &a.numerator, &a.denominator).cmp(&(b.comparison, b.metric, &b.numerator, &b.denominator))
+    });
+    out
+}
+
+/// Same platform and weights origin: the two cells may be compared.
+fn comparable(a: &Cell, b: &Cell) -> bool {
+    a.key.platform() == b.key.platform() && a.key.weights == b.key.weights
+}
+
+/// Each BF16 cell with the Q8_0 cells of the same architecture and parameter count on its
+/// platform: the file of the same model when that was measured in Q8_0 too (a `collect synth`
+/// preset written in both types), otherwise every such model (the paper's QwQ-1.5B in BF16
+/// against Qwen-1.5B in Q8: one architecture and size; the `qwq-1.5b` preset has exactly
+/// `qwen2.5-1.5b`'s shapes). Architecture and parameter count stand for the tensor shapes, which
+/// with the weight type decide the time, memory and power measured.
+fn bf16_pairs(analysis: &Analysis) -> Vec<(&Cell, &Cell)> {
+    let shape = |c: &Cell| {
+        let model = c.key.model_key();
+        Some((analysis.architecture(&model)?.to_owned(), analysis.n_params(&model)?))
+    };
+    let mut pairs = Vec::new();
+    for bf16 in analysis.cells.iter().filter(|c| quantization_is(c.key.quantization.as_deref(), BF16)) {
+        let Some(bf16_shape) = shape(bf16) else { continue };
+        let partners: Vec<&Cell> = analysis
+            .cells
+            .iter()
+            .filter(|c| quantization_is(c.key.quantization.as_deref(), Q8_0) && comparable(c, bf16))
+            .filter(|c| shape(c).as_ref() == Some(&bf16_shape))
+            .collect();
+        let same_model: Vec<&Cell> = partners.iter().copied().filter(|c| c.key.model == bf16.key.model).collect();
+        let chosen = if same_model.is_empty() { partners } else { same_model };
+        pairs.extend(chosen.into_iter().map(|q8| (bf16, q8)));
+    }
+    pairs
+}
+
+/// Each Gemma cell with the Qwen cell nearest to it in parameter count (by ratio; the larger on
+/// a tie, the harder test of "Gemma is slower") within [`FAMILY_SIZE_FACTOR`], of the same
+/// quantisation on the same platform: the paper compares Gemma-2B with Qwen-1.5B and Qwen-3B, all
+/// in Q8.
+fn family_pairs(analysis: &Analysis) -> Vec<(&Cell, &Cell)> {
+    let (higher, lower) = FAMILIES;
+    let params = |c: &Cell| analysis.n_params(&c.key.model_key()).filter(|n| *n > 0);
+    let of = |family: &'static str| {
+        analysis.cells.iter().filter(move |c| {
+            analysis.is_family(&c.key.model_key(), family) && !analysis.is_family(&c.key.model_key(), if family == higher { lower } else { higher })
+        })
+    };
+    let mut pairs = Vec::new();
+    for gemma in of(higher) {
+        let Some(n) = params(gemma) else { continue };
+        let nearest = of(lower)
+            .filter(|q| comparable(q, gemma) && q.key.quantization == gemma.key.quantization)
+            .filter_map(|q| params(q).map(|m| (q, m)))
+            .map(|(q, m)| (q, m, (m as f64 / n as f64).ln().abs()))
+            .filter(|(_, _, distance)| *distance <= FAMILY_SIZE_FACTOR.ln() + 1e-12)
+            .min_by(|a, b| a.2.total_cmp(&b.2).then(b.1.cmp(&a.1)));
+        if let Some((qwen, _, _)) = nearest {
+            pairs.push((gemma, qwen));
+        }
+    }
+    pairs
+}
