@@ -16,11 +16,13 @@
 #
 # `run` puts BUILD_DIR/bin first on LD_LIBRARY_PATH and names the build's CMakeCache.txt in
 # EDGEBENCH_LLAMA_CMAKE_CACHE, from which every run's llama_build_flags provenance is read.
-# CUDA_ARCHITECTURES (default: native) picks the GPU code built; JOBS the build's parallelism.
+# CUDA_ARCHITECTURES (default: native) picks the GPU code built; JOBS the build's parallelism;
+# CMAKE_EXTRA adds CMake options (e.g. -DGGML_CUDA_FA=OFF skips the FlashAttention kernels, much
+# of the build); like every option, they reach each run's llama_build_flags.
 set -euo pipefail
 
 usage() {
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -40,7 +42,8 @@ build)
         -DGGML_OPENMP=ON \
         -DGGML_NATIVE=ON \
         -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF \
-        -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_COMMON=OFF -DLLAMA_CURL=OFF
+        -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_COMMON=OFF -DLLAMA_CURL=OFF \
+        ${CMAKE_EXTRA:-}
     cmake --build "$build" --target llama -j "${JOBS:-$(nproc)}"
     ls "$build"/bin/lib*.so* >&2
     ;;

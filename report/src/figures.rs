@@ -298,12 +298,42 @@ pub fn empty_svg(message: &str) -> String {
 // Legend
 // ---------------------------------------------------------------------------------------------
 
+/// Where the entries of a legend below the plot go: as many equal columns as fit, the block
+/// centred. Shared by every legend, whatever its entries' samples look like.
+struct LegendGrid {
+    columns: usize,
+    column_width: f64,
+    left: f64,
+    height: u32,
+}
+
+impl LegendGrid {
+    /// A grid for `labels`, each drawn after a sample `sample_px` wide.
+    fn new<'a>(labels: impl Iterator<Item = &'a str>, sample_px: i32) -> LegendGrid {
+        let widths: Vec<f64> = labels.map(|l| text_width(l, LEGEND_PX)).collect();
+        let longest = widths.iter().copied().fold(0.0, f64::max);
+        let column_width = f64::from(sample_px + LEGEND_TEXT_GAP) + longest + LEGEND_ENTRY_GAP;
+        let available = f64::from(WIDTH - MARGIN_LEFT - MARGIN_RIGHT);
+        let columns = ((available / column_width).floor() as usize).clamp(1, widths.len().max(1));
+        let rows = widths.len().div_ceil(columns) as u32;
+        let used = columns.min(widths.len()) as f64 * column_width - LEGEND_ENTRY_GAP;
+        let left = ((f64::from(WIDTH) - used) / 2.0).max(f64::from(MARGIN_LEFT));
+        LegendGrid { columns, column_width, left, height: rows * LEGEND_ROW_H + 10 }
+    }
+
+    /// The left end and the vertical centre of entry `i`.
+    fn cell(&self, i: usize) -> (i32, i32) {
+        let x = (self.left + (i % self.columns) as f64 * self.column_width).round() as i32;
+        let y = 10 + (i / self.columns) as i32 * LEGEND_ROW_H as i32 + LEGEND_ROW_H as i32 / 2;
+        (x, y)
+    }
+}
+
 /// A legend below the plot, in as many columns as fit: it never covers data, and below the plot
 /// it takes height rather than the width the groups need.
 struct Legend {
     entries: Vec<(String, Swatch)>,
-    columns: usize,
-    column_width: f64,
+    grid: LegendGrid,
     height: u32,
 }
 
@@ -313,21 +343,14 @@ impl Legend {
             .enumerate()
             .map(|(i, name)| (ellipsize_keeping_suffix(&clean(name), LEGEND_MAX_COLS), swatch(i)))
             .collect();
-        let longest = entries.iter().map(|(name, _)| text_width(name, LEGEND_PX)).fold(0.0, f64::max);
-        let column_width = f64::from(LEGEND_SWATCH + LEGEND_TEXT_GAP) + longest + LEGEND_ENTRY_GAP;
-        let available = f64::from(WIDTH - MARGIN_LEFT - MARGIN_RIGHT);
-        let columns = ((available / column_width).floor() as usize).clamp(1, entries.len().max(1));
-        let rows = entries.len().div_ceil(columns) as u32;
-        Self { entries, columns, column_width, height: rows * LEGEND_ROW_H + 10 }
+        let grid = LegendGrid::new(entries.iter().map(|(name, _)| name.as_str()), LEGEND_SWATCH);
+        Self { entries, height: grid.height, grid }
     }
 
     fn draw(&self, area: &Area<'_>) -> Drawn {
-        let used = self.columns.min(self.entries.len()) as f64 * self.column_width - LEGEND_ENTRY_GAP;
-        let left = ((f64::from(WIDTH) - used) / 2.0).max(f64::from(MARGIN_LEFT));
         let label = anchored(&text_style(LEGEND_PX, INK), HPos::Left, VPos::Center);
         for (i, (name, swatch)) in self.entries.iter().enumerate() {
-            let x = (left + (i % self.columns) as f64 * self.column_width).round() as i32;
-            let y = 10 + (i / self.columns) as i32 * LEGEND_ROW_H as i32 + LEGEND_ROW_H as i32 / 2;
+            let (x, y) = self.grid.cell(i);
             let corners = [(x, y - LEGEND_SWATCH / 2), (x + LEGEND_SWATCH, y + LEGEND_SWATCH / 2)];
             area.draw(&Rectangle::new(corners, swatch.fill.filled()))?;
             if let Some(outline) = swatch.outline {

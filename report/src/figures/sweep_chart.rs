@@ -16,7 +16,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use serde::Serialize;
 
 use super::{
-    Area, Bar, DESC_PX, Drawn, INK, LEGEND_ENTRY_GAP, LEGEND_MAX_COLS, LEGEND_PX, LEGEND_ROW_H, LEGEND_TEXT_GAP,
+    Area, Bar, DESC_PX, Drawn, INK, LEGEND_MAX_COLS, LEGEND_PX, LEGEND_TEXT_GAP, LegendGrid,
     MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MIN_PLOT_HEIGHT, MUTED, NOTE_PX, Scale, TICK_PX, TICK_SIZE,
     Ticked, ValueAxis, WIDTH, BASE_HEIGHT, anchored, clean, cols_in, ellipsize, ellipsize_keeping_suffix, empty_svg,
     format_tick, mix, nice_ceil, render, swatch, text_style, text_width, usable,
@@ -279,8 +279,7 @@ fn fitted_linear(values: &[f64]) -> ValueAxis {
 /// then the name.
 struct LineLegend {
     entries: Vec<(String, RGBColor, Sample)>,
-    columns: usize,
-    column_width: f64,
+    grid: LegendGrid,
     height: u32,
 }
 
@@ -296,21 +295,14 @@ impl LineLegend {
                 (name, color, sample)
             })
             .collect();
-        let longest = entries.iter().map(|(name, _, _)| text_width(name, LEGEND_PX)).fold(0.0, f64::max);
-        let column_width = f64::from(LINE_SAMPLE_PX + LEGEND_TEXT_GAP) + longest + LEGEND_ENTRY_GAP;
-        let available = f64::from(WIDTH - MARGIN_LEFT - MARGIN_RIGHT);
-        let columns = ((available / column_width).floor() as usize).clamp(1, entries.len().max(1));
-        let rows = entries.len().div_ceil(columns) as u32;
-        Self { entries, columns, column_width, height: rows * LEGEND_ROW_H + 10 }
+        let grid = LegendGrid::new(entries.iter().map(|(name, _, _)| name.as_str()), LINE_SAMPLE_PX);
+        Self { entries, height: grid.height, grid }
     }
 
     fn draw(&self, area: &Area<'_>) -> Drawn {
-        let used = self.columns.min(self.entries.len()) as f64 * self.column_width - LEGEND_ENTRY_GAP;
-        let left = ((f64::from(WIDTH) - used) / 2.0).max(f64::from(MARGIN_LEFT));
         let label = anchored(&text_style(LEGEND_PX, INK), HPos::Left, VPos::Center);
         for (i, (name, color, sample)) in self.entries.iter().enumerate() {
-            let x = (left + (i % self.columns) as f64 * self.column_width).round() as i32;
-            let y = 10 + (i / self.columns) as i32 * LEGEND_ROW_H as i32 + LEGEND_ROW_H as i32 / 2;
+            let (x, y) = self.grid.cell(i);
             let line = vec![(x, y), (x + LINE_SAMPLE_PX, y)];
             match sample {
                 Sample::Series(style) => {
