@@ -13,8 +13,8 @@
 # LLAMA_SRC_TGZ: the llama.cpp tree llama-cpp-sys-2 vendors (the version the binary was built
 #   against), as a tarball whose top folder is llama.cpp/.
 # TOKENIZER_DIR: tokenizer-only GGUFs of the default tokenizer sources
-#   (SmolLM2-135M-Instruct.Q4_1.tokenizer.gguf, gemma-3-270m-q4_k_m.tokenizer.gguf): the real
-#   models do not fit the transfer; the synthetic files' tokenizer keys are the same, their
+#   (SmolLM2-135M-Instruct.Q4_1.tokenizer.gguf, gemma-3-270m-q4_k_m.tokenizer.gguf, written by
+#   scripts/tokenizer-gguf.py): the real models do not fit the transfer; the synthetic files' tokenizer keys are the same, their
 #   generator string names the tokenizer file it came from.
 # Environment: DEADLINE (520 s from the start), REPS (6), CMAKE_EXTRA (-DGGML_CUDA_FA=OFF).
 set -uo pipefail
