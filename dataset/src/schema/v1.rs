@@ -303,10 +303,10 @@ define_table! {
         /// Prompt submitted → last token sampled.
         #[unit = "ms"]
         pub generation_ms: Option<f64>,
-        /// prompt_tokens / prefill_ms.
+        /// Prompt tokens per second of prefill: 1000 · prompt_tokens / prefill_ms.
         #[unit = "tokens/s"]
         pub prefill_tokens_per_s: Option<f64>,
-        /// 1 / tpot_ms.
+        /// Output tokens per second of decode: 1000 / tpot_ms.
         #[unit = "tokens/s"]
         pub decode_tokens_per_s: Option<f64>,
         /// Why generation stopped.
