@@ -76,19 +76,15 @@ pub struct FusionSummary {
     pub out: String,
 }
 
-fn usage(e: Error) -> String {
-    e.to_string()
-}
-
 /// Opens the devices the request names; with `Auto`, CUDA only where a driver is present.
 fn open_devices(r: &FusionRequest, skipped: &mut Vec<String>) -> Result<Vec<Box<dyn Device>>, String> {
     let mut devices: Vec<Box<dyn Device>> = Vec::new();
     if matches!(r.backends, Backends::Auto | Backends::Cpu) {
-        devices.push(Box::new(CpuDevice::new(r.threads).map_err(usage)?));
+        devices.push(Box::new(CpuDevice::new(r.threads).map_err(|e: Error| e.to_string())?));
     }
     match r.backends {
-        Backends::Cuda => devices.push(Box::new(CudaDevice::new(r.cuda_device).map_err(usage)?)),
-        Backends::Auto if cuda::driver_present() => devices.push(Box::new(CudaDevice::new(r.cuda_device).map_err(usage)?)),
+        Backends::Cuda => devices.push(Box::new(CudaDevice::new(r.cuda_device).map_err(|e: Error| e.to_string())?)),
+        Backends::Auto if cuda::driver_present() => devices.push(Box::new(CudaDevice::new(r.cuda_device).map_err(|e: Error| e.to_string())?)),
         Backends::Auto => skipped.push("cuda: no NVIDIA driver on this machine".into()),
         Backends::Cpu => {}
     }
@@ -107,12 +103,12 @@ pub fn run(r: &FusionRequest, host: &HostFingerprint, progress: &mut dyn FnMut(&
     let mut devices = open_devices(r, &mut summary.skipped)?;
     // Every device's plan and memory before anything runs: a bad request writes no row.
     for d in &devices {
-        plan(d.as_ref(), &r.protocol).map_err(usage)?;
+        plan(d.as_ref(), &r.protocol).map_err(|e: Error| e.to_string())?;
     }
     let (mut store, _recovery) = Store::open(&r.out).map_err(|e| e.to_string())?;
     for device in &mut devices {
         let started = UtcMicros::now();
-        let sweep = run_sweep(device.as_mut(), &r.protocol, progress).map_err(usage)?;
+        let sweep = run_sweep(device.as_mut(), &r.protocol, progress).map_err(|e: Error| e.to_string())?;
         let sweep_id = Sha256Hex::of(format!("{} {} {} {}", host.sha256, sweep.device.backend, started.0, commit).as_bytes());
         let context = RowContext { label, power_mode: r.power_mode.clone(), host, commit: &commit, sweep_id, sweep: &sweep };
         let existing = store.existing_ids::<Microbench>().map_err(|e| e.to_string())?.clone();
