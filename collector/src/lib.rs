@@ -10,6 +10,7 @@ pub mod fusion;
 pub mod host;
 pub mod llama_cmake;
 pub mod model_file;
+pub mod page_cache;
 pub mod profile;
 pub mod prompts;
 pub mod provenance;

@@ -6,13 +6,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 mod fusion_command;
+mod import_profile_command;
 mod synth_command;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use edgebench_collector::campaign::{self, Campaign, Progress, RunOutcome};
 use edgebench_collector::model_file::{self, Sha256Cache};
 use edgebench_collector::{host, prompts, provenance, score, worker};
-use edgebench_dataset::schema::v1::{Backend, OpClass, Phase, Protocol};
+use edgebench_dataset::schema::v1::{Backend, OpClass, Protocol};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
@@ -80,7 +81,7 @@ enum Command {
     /// counted). The capture id is the sha256 of the file, so importing a file twice adds nothing.
     /// Every file is read before anything is written: one bad file leaves the dataset unchanged.
     /// Run it on the machine that was profiled: the rows carry this host's fingerprint.
-    ImportProfile(ImportProfileArgs),
+    ImportProfile(import_profile_command::ImportProfileArgs),
     /// Time the paper's kernel-fusion experiment (Fig. 10) next to the device's memory bandwidth.
     ///
     /// `out = s·(a + b)` as two kernels (`t = a + b`, then `out = s·t`) against one fused kernel, in
@@ -149,6 +150,15 @@ struct MeasureArgs {
     /// GGUF model file; repeat for several models.
     #[arg(long = "model", required = true, value_name = "PATH")]
     models: Vec<PathBuf>,
+    /// The model's name in the dataset: its rows' model_name, hence their `model=` partition (and
+    /// what the report shows for a file the registry does not list; for one it lists, the
+    /// registry's name). Give one per --model, in the same order. Default: the
+    /// name the dataset's model registry (<out>/models.jsonl) gives the file's sha256 (or, for a
+    /// `collect synth` file, its preset), else the GGUF's general.name. Rows of a synthetic file
+    /// get " (synthetic weights)" appended. Runs already stored keep the name they were written
+    /// with (run ids do not include it, so a re-run skips them).
+    #[arg(long = "model-name", value_name = "NAME")]
+    model_names: Vec<String>,
     /// How the device is named in the dataset (one label per device, e.g. "Jetson AGX Orin 64GB").
     #[arg(long)]
     device_label: String,
@@ -337,83 +347,6 @@ fn score(args: ScoreArgs) -> ExitCode {
     }
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum PhaseArg {
-    /// The prompt's processing.
-    Prefill,
-    /// Token-by-token generation.
-    Decode,
-}
-
-#[derive(clap::Args)]
-struct ImportProfileArgs {
-    /// Profiler files to import.
-    #[arg(required = true, value_name = "FILE")]
-    files: Vec<PathBuf>,
-    /// How the profiled device is named in the dataset (the same label as its runs).
-    #[arg(long)]
-    device_label: String,
-    /// The GGUF file that was profiled: its name and sha256 go into the rows.
-    #[arg(long, value_name = "PATH", required_unless_present = "model_name", conflicts_with = "model_name")]
-    model: Option<PathBuf>,
-    /// The profiled model's name, when its GGUF file is not at hand (no sha256 is recorded then).
-    #[arg(long)]
-    model_name: Option<String>,
-    /// Back-end the profiled program ran on.
-    #[arg(long, value_enum, default_value = "cuda")]
-    backend: BackendArg,
-    /// Power mode during the capture.
-    #[arg(long)]
-    power_mode: Option<String>,
-    /// The phase the capture covers, when it covers one only (e.g. a capture of the decode loop).
-    #[arg(long, value_enum)]
-    phase: Option<PhaseArg>,
-    /// Dataset directory to write into.
-    #[arg(long, default_value = "dataset")]
-    out: PathBuf,
-    /// Print a JSON summary on stdout.
-    #[arg(long)]
-    json: bool,
-}
-
-fn import_profile(args: ImportProfileArgs) -> ExitCode {
-    let (model_name, model_sha256) = match (&args.model, args.model_name) {
-        (Some(path), _) => match model_file::inspect(path, &Sha256Cache::default_location()) {
-            Ok(m) => (m.model_name(), Some(m.sha256)),
-            Err(e) => return usage("import-profile", e),
-        },
-        (None, Some(name)) if !name.trim().is_empty() => (name.trim().to_owned(), None),
-        (None, _) => return usage("import-profile", "give the profiled model with --model FILE.gguf or --model-name NAME".into()),
-    };
-    let target = edgebench_collector::profile::import::ImportTarget {
-        device_label: args.device_label,
-        backend: backend_of(args.backend),
-        power_mode: args.power_mode,
-        model_name,
-        model_sha256,
-        phase: args.phase.map(|p| match p {
-            PhaseArg::Prefill => Phase::Prefill,
-            PhaseArg::Decode => Phase::Decode,
-        }),
-        out: args.out,
-    };
-    let host = host::fingerprint(&Default::default());
-    match edgebench_collector::profile::import::import_files(&args.files, &target, &host) {
-        Err(e) => usage("import-profile", e),
-        Ok(outcomes) => {
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&outcomes).expect("summary serialises"));
-            }
-            for o in &outcomes {
-                let what = if o.already_stored { "already in the dataset, nothing added".to_owned() } else { format!("{} kernel rows added", o.rows_added) };
-                let other = if o.unclassified > 0 { format!("; {} kernel names match no class rule (stored as `other`)", o.unclassified) } else { String::new() };
-                eprintln!("collect import-profile: {} ({}, {}): {what}{other}", o.file, o.format, o.tool);
-            }
-            ExitCode::SUCCESS
-        }
-    }
-}
-
 fn backend_of(arg: BackendArg) -> Backend {
     match arg {
         BackendArg::Cpu => Backend::Cpu,
@@ -468,7 +401,8 @@ fn campaign_from(m: MeasureArgs, default_protocol: ProtocolArg, reps: Option<u32
     };
     let set = set.first(n_prompts).map_err(|e| e.to_string())?;
     let cache = Sha256Cache::default_location();
-    let models = m.models.iter().map(|path| model_file::inspect(path, &cache)).collect::<Result<Vec<_>, _>>()?;
+    let mut models = m.models.iter().map(|path| model_file::inspect(path, &cache)).collect::<Result<Vec<_>, _>>()?;
+    model_file::name_models(&mut models, &m.model_names, &m.out)?;
     let worker_exe = std::env::current_exe().map_err(|e| format!("cannot locate this executable to start workers: {e}"))?;
     let host = host::fingerprint(&Default::default());
     let n_threads = m.threads.unwrap_or_else(|| host.cpu_physical_cores.unwrap_or(host.cpu_logical_cores).max(1));
@@ -519,12 +453,13 @@ fn run(args: RunArgs) -> ExitCode {
                 println!("{}", serde_json::to_string_pretty(&summary).expect("summary serialises"));
             }
             eprintln!(
-                "collect run: {} runs planned, {} already stored, {} written ({} failed), {} generations, into {}",
+                "collect run: {} runs planned, {} already stored, {} written ({} failed), {} generations, in {} shard(s) (one per table and partition), into {}",
                 summary.runs_planned,
                 summary.runs_skipped,
                 summary.runs.len(),
                 failed,
                 summary.generations_written,
+                summary.shards.len(),
                 summary.out
             );
             ExitCode::SUCCESS
@@ -577,7 +512,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(*args),
         Command::Score(args) => score(args),
         Command::Profile(args) => profile(*args),
-        Command::ImportProfile(args) => import_profile(args),
+        Command::ImportProfile(args) => import_profile_command::import_profile(args),
         Command::Fusion(args) => fusion_command::fusion(*args),
         Command::Synth(args) => synth_command::synth(*args),
     }

@@ -8,6 +8,7 @@ use std::ffi::{CStr, CString};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use edgebench_dataset::model_registry::{ModelRegistry, row_name};
 use edgebench_dataset::schema::Sha256Hex;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,10 @@ pub struct ModelFile {
     pub size_bytes: u64,
     pub sha256: Sha256Hex,
     pub header: Result<GgufHeader, String>,
+    /// The model's name in the rows when it was chosen before the campaign ([`ModelFile::name_rows`]);
+    /// `None` leaves the GGUF's own name.
+    #[serde(default)]
+    pub dataset_name: Option<String>,
 }
 
 /// The parts of a GGUF header the dataset records.
@@ -57,14 +62,32 @@ impl ModelFile {
         self.header.as_ref().ok().and_then(|h| h.synthetic.as_ref())
     }
 
-    /// The model name used in the dataset: GGUF `general.name`, else the file stem.
+    /// The model name used in the dataset: the one chosen for the rows ([`ModelFile::name_rows`]),
+    /// else [`ModelFile::gguf_name`].
     pub fn model_name(&self) -> String {
+        self.dataset_name.clone().unwrap_or_else(|| self.gguf_name())
+    }
+
+    /// GGUF `general.name`, else the file stem: what a file says it is, which is often not the
+    /// name people use ("Smollm2 135M 8k Lc100K Mix1 Ep2" for SmolLM2-135M-Instruct).
+    pub fn gguf_name(&self) -> String {
         self.header
             .as_ref()
             .ok()
             .and_then(|h| h.name.clone())
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| self.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default())
+    }
+
+    /// Chooses the name the rows give the model: `given` (`--model-name`), else the registry's
+    /// canonical name for the file's sha256 or, for a `collect synth` file, its preset; else none
+    /// is chosen and the GGUF's own name stays. A synthetic file's name always ends with
+    /// " (synthetic weights)", so a row never passes for the trained model.
+    pub fn name_rows(&mut self, given: Option<&str>, registry: Option<&ModelRegistry>) {
+        let synthetic = self.synthetic().cloned();
+        let preset = synthetic.as_ref().and_then(|s| s.preset.as_deref());
+        let chosen = given.map(str::to_owned).or_else(|| registry?.canonical_name(self.sha256.as_str(), preset).map(str::to_owned));
+        self.dataset_name = chosen.map(|name| row_name(&name, synthetic.is_some()));
     }
 
     /// Why this file cannot be loaded, when its header alone tells.
@@ -80,6 +103,28 @@ impl ModelFile {
             Ok(_) => None,
         }
     }
+}
+
+/// Names each model for its rows ([`ModelFile::name_rows`]): `given[i]` for the i-th model (from
+/// `--model-name`), else the model registry of the dataset at `out`. A registry that does not
+/// parse is an error, not a silent fall-back to the GGUF's names, since rows keep the name they
+/// are written with.
+pub fn name_models(models: &mut [ModelFile], given: &[String], out: &Path) -> Result<(), String> {
+    if !given.is_empty() && given.len() != models.len() {
+        return Err(format!(
+            "{} --model-name for {} --model: give one name per model, in the order of --model, or none",
+            given.len(),
+            models.len()
+        ));
+    }
+    if let Some(bad) = given.iter().find(|n| n.trim().is_empty() || n.chars().any(char::is_control) || n.len() > 1024) {
+        return Err(format!("--model-name {bad:?}: give a name of one line (at most 1024 bytes), not empty"));
+    }
+    let registry = ModelRegistry::load(out).map_err(|e| format!("{e}\n(the dataset's model registry names new rows: fix it first)"))?;
+    for (i, model) in models.iter_mut().enumerate() {
+        model.name_rows(given.get(i).map(|n| n.trim()), registry.as_ref());
+    }
+    Ok(())
 }
 
 /// Inspects a model file. Errors only for what makes a campaign impossible to plan (missing or
@@ -108,6 +153,7 @@ pub fn inspect(path: &Path, cache: &Sha256Cache) -> Result<ModelFile, String> {
         size_bytes: meta.len(),
         sha256,
         header: read_header(path),
+        dataset_name: None,
     })
 }
 
@@ -319,4 +365,56 @@ pub(crate) fn hash_file(path: &Path) -> Result<Sha256Hex, String> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, synthetic: Option<&str>) -> ModelFile {
+        ModelFile {
+            path: PathBuf::from(format!("/m/{name}.gguf")),
+            file_name: format!("{name}.gguf"),
+            size_bytes: 1,
+            sha256: Sha256Hex::of(name.as_bytes()),
+            header: Ok(GgufHeader {
+                name: Some(format!("gguf {name}")),
+                architecture: None,
+                file_type: Some("Q8_0".into()),
+                expected_bytes: 1,
+                synthetic: synthetic.map(|preset| SyntheticMark { generator: "g".into(), seed: 0, preset: Some(preset.into()), source_sha256: None }),
+            }),
+            dataset_name: None,
+        }
+    }
+
+    #[test]
+    fn rows_are_named_by_the_flag_then_the_registry_then_the_file() {
+        let known = file("known", None);
+        let twin = file("twin", Some("qwen2.5-1.5b"));
+        let line = |name: &str, extra: &str| format!(r#"{{"name":"{name}","files":[{{"sha256":"{}","file_name":"k.gguf","weight_type":"Q8_0","weights":"trained","source":"s"}}]{extra}}}"#, known.sha256);
+        let registry = ModelRegistry::parse(&line("Known-Model", r#","synthetic_presets":["qwen2.5-1.5b"]"#)).unwrap();
+        let mut models = vec![known.clone(), twin.clone(), file("stranger", None)];
+        for m in &mut models {
+            m.name_rows(None, Some(&registry));
+        }
+        let names: Vec<String> = models.iter().map(ModelFile::model_name).collect();
+        assert_eq!(names, ["Known-Model", "Known-Model (synthetic weights)", "gguf stranger"]);
+        let mut given = twin;
+        given.name_rows(Some("Mine"), Some(&registry));
+        assert_eq!(given.model_name(), "Mine (synthetic weights)", "a synthetic file's rows say so whatever the name");
+        let mut bare = known;
+        bare.name_rows(None, None);
+        assert_eq!(bare.model_name(), "gguf known");
+    }
+
+    #[test]
+    fn names_must_match_the_models_one_to_one() {
+        let dir = std::env::temp_dir();
+        let mut models = vec![file("a", None)];
+        let e = name_models(&mut models, &["x".into(), "y".into()], &dir).unwrap_err();
+        assert!(e.contains("2 --model-name for 1 --model"), "{e}");
+        let e = name_models(&mut models, &[" ".into()], &dir).unwrap_err();
+        assert!(e.contains("not empty"), "{e}");
+    }
 }

@@ -32,6 +32,18 @@ fn collect(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_collect")).args(args).output().unwrap()
 }
 
+/// Listed shard paths, and how many per `<table>/device=…/model=…` partition.
+fn shards(root: &Path) -> (Vec<String>, std::collections::BTreeMap<String, usize>) {
+    let manifest = edgebench_dataset::manifest::Manifest::load(&root.join("v1/MANIFEST.json")).unwrap();
+    let mut per_partition = std::collections::BTreeMap::new();
+    for e in &manifest.shards {
+        *per_partition.entry(e.path.rsplit_once('/').unwrap().0.to_owned()).or_default() += 1;
+    }
+    let mut paths: Vec<String> = manifest.shards.into_iter().map(|e| e.path).collect();
+    paths.sort();
+    (paths, per_partition)
+}
+
 fn assert_valid(root: &Path) {
     let report = validate::validate(root, &Limits::default()).unwrap();
     let lines: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
@@ -67,6 +79,13 @@ fn quick_campaign_on_real_models_writes_valid_complete_rows() {
     let generations = read_table::<Generation>(out.path()).unwrap();
     assert_eq!(runs.len(), 4);
     assert_eq!(generations.len(), 12);
+    // Each run was committed on its own, then the campaign's shards were merged: one shard per
+    // table and partition (runs and generations × two models), not one per run.
+    let (paths, per_partition) = shards(out.path());
+    assert_eq!(per_partition.len(), 4, "{per_partition:?}");
+    assert!(per_partition.values().all(|n| *n == 1), "{per_partition:?}");
+    let reported: Vec<String> = summary["shards"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_owned()).collect();
+    assert_eq!(reported, paths);
     assert!(runs.iter().any(|r| r.chat_template_applied == Some(true)));
     for run in &runs {
         assert_eq!(run.status, RunStatus::Ok, "{:?}", run.failure_reason);
@@ -125,6 +144,21 @@ fn quick_campaign_on_real_models_writes_valid_complete_rows() {
     let summary: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!(summary["runs_skipped"], 4);
     assert_eq!(read_table::<Run>(out.path()).unwrap().len(), 4);
+    assert_eq!(shards(out.path()).0, paths, "nothing rewritten");
+
+    // Another campaign into the same partitions adds one shard per table and partition and leaves
+    // the first campaign's shards as they are.
+    let other = collect(&[
+        "run", "--protocol", "quick", "--reps", "2", "--n-prompts", "1", "--max-tokens", "8", "--model", smol.to_str().unwrap(),
+        "--device-label", "CI test host", "--out", out.path().to_str().unwrap(),
+    ]);
+    assert!(other.status.success(), "{}", String::from_utf8_lossy(&other.stderr));
+    assert_valid(out.path());
+    let (after, per_partition) = shards(out.path());
+    assert!(paths.iter().all(|p| after.contains(p)), "the first campaign's shards are untouched");
+    assert_eq!(after.len(), paths.len() + 2, "one runs and one generations shard added: {after:?}");
+    assert_eq!(per_partition.values().filter(|n| **n == 2).count(), 2, "{per_partition:?}");
+    assert_eq!(read_table::<Run>(out.path()).unwrap().len(), 6);
 }
 
 #[test]
@@ -191,6 +225,10 @@ fn killing_the_collector_mid_campaign_and_rerunning_loses_and_duplicates_nothing
     reps.sort();
     assert_eq!(reps, vec![0, 1, 2, 3], "every repetition exactly once");
     assert_eq!(generations.len(), 8, "2 prompts × 4 runs, no duplicates");
+    // The rerun merged what the killed campaign had committed with its own runs: still one shard
+    // per table and partition.
+    let (paths, per_partition) = shards(&out);
+    assert_eq!(paths.len(), 2, "{per_partition:?}");
 }
 
 #[test]

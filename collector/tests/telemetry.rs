@@ -244,12 +244,13 @@ fn detect_on_none_gives_every_reason() {
     let (source, reasons) = detect_power(fixture_sys("none"));
     match source {
         None => {
-            assert_eq!(reasons.len(), 3, "{reasons:?}");
-            assert!(reasons[1].starts_with("NVML"), "{reasons:?}");
+            assert_eq!(reasons.len(), 4, "{reasons:?}");
+            assert!(reasons[1].contains("`tegrastats`"), "{reasons:?}");
+            assert!(reasons[2].starts_with("NVML"), "{reasons:?}");
         }
         Some(source) => {
             assert_eq!(source.name(), "nvml:gpu0");
-            assert_eq!(reasons.len(), 1, "{reasons:?}");
+            assert_eq!(reasons.len(), 2, "{reasons:?}");
         }
     }
 }
@@ -406,6 +407,34 @@ fn window_falls_back_to_power_when_the_counter_cannot_bracket() {
     ]);
     let w = s.window(S / 2, 2 * S);
     assert!(close(w.energy_j.unwrap(), 15.0), "{w:?}");
+}
+
+#[test]
+fn a_counter_too_coarse_for_the_window_gives_way_to_the_power_integral() {
+    // NVML on an H100: the energy counter holds one value for longer than a short generation,
+    // while the power reading moves. Over [0.5 s, 1.5 s] the counter reads 100 J at both edges.
+    let s = series(vec![
+        sample(0, Some(1), Some(200.0), Some(100.0)),
+        sample(S, Some(1), Some(300.0), Some(100.0)),
+        sample(2 * S, Some(1), Some(200.0), Some(100.0)),
+        sample(3 * S, Some(1), Some(200.0), Some(600.0)),
+    ]);
+    let w = s.window(S / 2, S + S / 2);
+    // P(0.5) = 250, P(1) = 300, P(1.5) = 250: (250+300)/2·0.5 + (300+250)/2·0.5 = 275 J.
+    assert!(close(w.energy_j.unwrap(), 275.0), "{w:?}");
+    assert_eq!(w.energy_method, Some(EnergyMethod::PowerIntegralCounterTooCoarse));
+    assert_eq!(w.power_null_reason, None);
+    // Where the counter advances, it is used.
+    let w = s.window(2 * S, 3 * S);
+    assert_eq!((w.energy_j, w.energy_method), (Some(500.0), Some(EnergyMethod::Counter)));
+    // A flat counter without power samples leaves energy null, with the reason.
+    let flat = series(vec![sample(0, Some(1), None, Some(5.0)), sample(S, Some(1), None, Some(5.0))]);
+    let w = flat.window(S / 4, S / 2);
+    assert_eq!((w.energy_j, w.energy_method), (None, None));
+    assert!(w.power_null_reason.unwrap().contains("did not advance within this 250.0 ms window"));
+    // A source without a counter is integrated, and says so.
+    let power_only = series(vec![sample(0, Some(1), Some(10.0), None), sample(S, Some(1), Some(10.0), None)]);
+    assert_eq!(power_only.window(0, S).energy_method, Some(EnergyMethod::PowerIntegral));
 }
 
 #[test]

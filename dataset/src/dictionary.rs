@@ -127,9 +127,12 @@ pub fn data_dictionary() -> String {
          with its path, sha256, byte size, row count and schema version.\n\n\
          - **Grain.** Rows are what was measured, never aggregates. A failed run is a row with its status and reason.\n\
          - **Partitions.** `device=` is the slug of the row's device label and `model=` the slug of its model name \
-         (`{NO_MODEL}` for rows without a model). Slugs are lower-case `a-z0-9-`, at most 64 characters, and never \
-         start with a digit, so hive readers infer them as strings. The labels themselves are columns; the partition \
-         names are not, so readers with hive partitioning add `device` and `model` without clashing.\n\
+         (`{NO_MODEL}` for rows without a model). Slugs are lower-case `a-z0-9-`, at most 64 characters; a slug that \
+         starts with a digit or is one of the words {reserved} gets `x-` in front, so hive readers infer every slug \
+         as a string (never a number, a date, a boolean or a null). The labels themselves are columns; the partition \
+         names are not, so readers with hive partitioning add `device` and `model` without clashing. A table \
+         without rows holds one shard without rows (`device=no-device/model={NO_MODEL}`), so readers find its \
+         columns.\n\
          - **Ids.** Each table's id column is the sha256 of the canonical JSON array of its identifying fields \
          (listed in the id column's description): `[[\"table\",\"<table>\"],[\"<field>\",\"<value or null>\"],...]`, \
          no whitespace, values as strings (numbers in shortest round-trip form). The same measurement contributed \
@@ -148,8 +151,11 @@ pub fn data_dictionary() -> String {
          pyarrow `ds.dataset(\"dataset/{VERSION_DIR}/generations\", partitioning=\"hive\")`; \
          DuckDB `read_parquet('dataset/{VERSION_DIR}/generations/**/*.parquet', hive_partitioning=true)`; \
          Polars `pl.scan_parquet(\"dataset/{VERSION_DIR}/generations/**/*.parquet\", hive_partitioning=True)`.\n\n\
+         The dataset card, `dataset/README.md`, has one line per library (pandas, Polars, DuckDB, pyarrow, \
+         Hugging Face `datasets`) that also reads tables of mixed versions and empty tables.\n\n\
          JSON Schema of one row of each table (at the current version; `x-edgebench-since` names the version \
-         that added each column): `<table>.schema.json` beside this file.\n"
+         that added each column): `<table>.schema.json` beside this file.\n",
+        reserved = crate::ids::RESERVED_SLUGS.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", "),
     ));
     md.push_str(&versions_section());
     for t in TABLES {
@@ -187,6 +193,7 @@ pub fn data_dictionary() -> String {
          report, never dropped; `misc` is a known op outside the named classes.\n\n",
     );
     md.push_str(&crate::kernel_class::rules_markdown());
+    md.push_str(&crate::published_join::markdown());
     md
 }
 

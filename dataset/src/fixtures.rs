@@ -373,3 +373,15 @@ pub fn encode_at_version<T: Table>(rows: &mut [T], version: &str) -> Result<Vec<
     }
     crate::shard::encode_at(rows, version)
 }
+
+/// The files through which `dataset check-contribution` confirms the versions that fixture rows
+/// state (`collector_version` [`SYNTHETIC_VERSION`], `llama_cpp_sys_version` 0.1.160), as
+/// `(path in the repository, contents)`: for tests that build a git repository whose commit the
+/// rows name as `collector_git_commit`.
+pub fn collector_version_files() -> [(&'static str, String); 3] {
+    [
+        ("collector/Cargo.toml", "[package]\nname = \"collector\"\nversion.workspace = true\n".into()),
+        ("Cargo.toml", format!("[workspace]\nmembers = [\"collector\"]\n\n[workspace.package]\nversion = \"{SYNTHETIC_VERSION}\"\n")),
+        ("Cargo.lock", "version = 4\n\n[[package]]\nname = \"llama-cpp-sys-2\"\nversion = \"0.1.160\"\n".into()),
+    ]
+}

@@ -26,8 +26,10 @@ pub fn row_id(table: &str, fields: &[(&str, Option<String>)]) -> Sha256Hex {
 /// Directory-safe, lower-case slug of a label, as used in `device=<slug>` and `model=<slug>`.
 ///
 /// ASCII letters and digits are kept, everything else becomes `-` (collapsed, trimmed), at most
-/// 64 characters. A slug never starts with a digit (`x-` is prefixed) so that hive readers
-/// (DuckDB, Polars) never infer a number or a date from a partition value.
+/// 64 characters. Hive readers type partition values by what they look like, so a slug that a
+/// reader could take for something other than text gets `x-` in front: one that starts with a
+/// digit (numbers, dates, `1e5`) and the words in [`RESERVED_SLUGS`]. Every slug is its own slug,
+/// so the slugs already in the dataset keep their names.
 pub fn slug(label: &str) -> String {
     let mut out = String::with_capacity(label.len().min(64));
     let mut dash = false;
@@ -52,12 +54,27 @@ pub fn slug(label: &str) -> String {
     if out.is_empty() {
         return "unnamed".into();
     }
-    if out.starts_with(|c: char| c.is_ascii_digit()) {
+    if out.starts_with(|c: char| c.is_ascii_digit()) || RESERVED_SLUGS.contains(&out.as_str()) {
         out.insert_str(0, "x-");
         out.truncate(64);
+        while out.ends_with('-') {
+            out.pop();
+        }
     }
     out
 }
+
+/// Whole slugs that some reader turns into something other than text: DuckDB reads `inf`,
+/// `infinity` and `epoch` as dates, Polars `true` and `false` as booleans and `inf` as a float.
+/// The rest are the other spellings of booleans, nulls, non-numbers and special dates that
+/// readers of CSV-like text (pandas, pyarrow, Polars, DuckDB, PostgreSQL) recognise: they read
+/// back as strings today, and the prefix keeps them so whatever a reader's next version infers.
+pub const RESERVED_SLUGS: &[&str] = &[
+    "true", "false", "t", "f", "yes", "no", "y", "n", "on", "off", // booleans
+    "null", "none", "nil", "na", "nan", "nat", // missing values
+    "inf", "infinity", // infinities (as numbers and as dates)
+    "epoch", "now", "today", "tomorrow", "yesterday", "allballs", // special dates and times
+];
 
 /// Partition value for rows that have no model (`microbench`, published model-free numbers).
 pub const NO_MODEL: &str = "no-model";
@@ -81,6 +98,26 @@ mod tests {
         assert_eq!(slug("Ünïcode ✓ name"), "n-code-name");
         assert!(slug(&"a".repeat(500)).len() <= 64);
         assert_eq!(slug(NO_MODEL), NO_MODEL);
+        assert_eq!(slug("-Inf"), "x-inf");
+        assert_eq!(slug("TRUE"), "x-true");
+        assert_eq!(slug("N/A"), "n-a");
+        assert_eq!(slug("1e-5"), "x-1e-5");
+        assert_eq!(slug("Infinity Board"), "infinity-board");
+        // Cut at 64 characters after the prefix, without a trailing dash.
+        let long = slug(&format!("1{}", "-a".repeat(40)));
+        assert!(long.len() <= 64 && long.starts_with("x-1-a") && !long.ends_with('-'), "{long}");
+    }
+
+    #[test]
+    fn every_slug_is_its_own_slug() {
+        let labels = ["inf", "x-inf", "2026-01-01", "Jetson", "true", "no-model", "NaN", "ÄÖ", "", &"9".repeat(80)];
+        for label in labels {
+            let s = slug(label);
+            assert_eq!(slug(&s), s, "{label}");
+        }
+        for word in RESERVED_SLUGS {
+            assert_eq!(slug(word), format!("x-{word}"));
+        }
     }
 
     #[test]

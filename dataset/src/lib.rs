@@ -18,12 +18,18 @@
 //! - [`listing`]: what the dataset holds (`dataset ls`).
 //! - [`kernel_class`]: the ordered rule table that classifies GPU kernel names and ggml ops
 //!   (`kernels.op_class`), as data the data dictionary prints.
+//! - [`package`]: the files that make a dataset directory a package (Croissant metadata, the
+//!   Hugging Face card, the data licence, the citation, a zero-row schema file per table).
 //! - [`published_source`]: the hand-curated JSON Lines source of the `published` table and its
 //!   import (`dataset import-published`).
+//! - [`model_registry`]: `models.jsonl`, each model's canonical name and the files, presets and
+//!   paper names that refer to it; [`published_join`]: `published.metric` mapped to the measured
+//!   columns, and the query that puts a paper's number beside ours.
 //!
 //! This crate depends on no inference engine: reading the dataset and building the report need
 //! nothing but a Rust toolchain.
 
+pub mod contribution;
 pub mod dictionary;
 mod error;
 pub mod fixtures;
@@ -32,6 +38,9 @@ pub mod ids;
 pub mod kernel_class;
 pub mod listing;
 pub mod manifest;
+pub mod model_registry;
+pub mod package;
+pub mod published_join;
 pub mod published_source;
 pub mod read;
 pub mod schema;

@@ -133,8 +133,20 @@ pub(crate) fn encode_at<T: Table>(rows: &mut [T], version: &str) -> Result<Vec<u
         return Err(format!("column `{}` has values but schema version {version} has no such column", arrow_schema.field(dropped).name()));
     }
     let batch = batch.project(&keep).map_err(|e| e.to_string())?;
+    write_shard(schema, &batch, version)
+}
+
+/// A shard of `schema` at the current version holding no rows: what a table without rows holds,
+/// so that every reader finds a file with the table's columns (see `crate::store::empty`).
+pub fn encode_empty(schema: &TableSchema) -> Vec<u8> {
+    let batch = RecordBatch::new_empty(schema.arrow_schema());
+    write_shard(schema, &batch, SCHEMA_VERSION).expect("an empty batch of the table's own schema encodes")
+}
+
+/// The Parquet bytes of one shard: zstd, bounded row groups, the `edgebench.*` footer.
+fn write_shard(schema: &TableSchema, batch: &RecordBatch, version: &str) -> Result<Vec<u8>, String> {
     let arrow_schema = batch.schema();
-    let metadata = footer_metadata_at(schema, &batch, version);
+    let metadata = footer_metadata_at(schema, batch, version);
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(|e| e.to_string())?))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
@@ -142,7 +154,7 @@ pub(crate) fn encode_at<T: Table>(rows: &mut [T], version: &str) -> Result<Vec<u
         .build();
     let mut out = Vec::new();
     let mut writer = ArrowWriter::try_new(&mut out, arrow_schema, Some(props)).map_err(|e| e.to_string())?;
-    writer.write(&batch).map_err(|e| e.to_string())?;
+    writer.write(batch).map_err(|e| e.to_string())?;
     writer.close().map_err(|e| e.to_string())?;
     Ok(out)
 }

@@ -10,13 +10,17 @@
 //! deleted (rolled back); temporaries are deleted. So the manifest never names a missing or
 //! partial shard, and a batch is never half visible. [`Store::rewrite`] replaces a shard by a new
 //! version of the same rows (relevance scores added after measurement) through the same journal,
-//! which then also names the shard being replaced. Unlisted shards that no journal explains
+//! which then also names the shard being replaced. [`Store::compact`] (module [`compact`]) merges
+//! the shards of each partition into one, or a few of bounded size, through the same journal: one
+//! transaction names every merged shard it writes and every shard it replaces, so a crash leaves
+//! the dataset either as it was or wholly compacted. Unlisted shards that no journal explains
 //! (for example a manifest line lost in a merge) are only adopted by an explicit
 //! [`Store::adopt_unlisted`] (`dataset repair`). One writer at a time holds `v1/.lock`.
 //!
 //! Versions: every shard the store writes is of the current schema version
 //! ([`SCHEMA_VERSION`]), rows and footer alike; shards of older versions are never touched except
-//! by a [`Store::rewrite`], whose new shard is then of the current version. Readers
+//! by a [`Store::rewrite`] or a compaction, whose new shards are then of the current version (row
+//! ids do not include the version, so they do not change). Readers
 //! ([`read_table`], [`for_each_projected_batch`]...) accept shards of every known version and
 //! hand out rows of the current one, the columns an old shard lacks being null.
 
@@ -37,6 +41,9 @@ use crate::shard::{self, Limits, OpenedShard};
 use crate::table::Table;
 use crate::validate::rules::Issue;
 
+pub mod compact;
+pub mod empty;
+pub use compact::{CompactScope, CompactSummary, Compaction, TableCompaction};
 pub use crate::read::{for_each_projected, for_each_projected_batch, read_table, scan_columns};
 use crate::read::read_shard_rows;
 
@@ -115,6 +122,30 @@ impl WriteBatch {
     /// `(path relative to v1/, bytes)` of each staged shard.
     pub fn shards(&self) -> impl Iterator<Item = (&str, &[u8])> {
         self.shards.iter().map(|(e, b)| (e.path.as_str(), b.as_slice()))
+    }
+
+    /// The manifest entry of each staged shard (what a commit's journal names).
+    pub fn entries(&self) -> impl Iterator<Item = &ShardEntry> {
+        self.shards.iter().map(|(e, _)| e)
+    }
+
+    fn push<T: Table>(&mut self, entry: ShardEntry, rows: &[T], bytes: Vec<u8>) {
+        self.ids.entry(T::schema().name).or_default().extend(rows.iter().map(|r| r.id().clone()));
+        self.shards.push((entry, bytes));
+    }
+}
+
+/// The manifest entry of a shard of the current version holding `rows` rows of `table`.
+fn shard_entry(table: &str, device: String, model: String, rows: usize, bytes: &[u8]) -> ShardEntry {
+    let sha = Sha256Hex::of(bytes);
+    let path = ShardPath { table: table.into(), device, model, sha256: sha.to_string() };
+    ShardEntry {
+        path: path.relative(),
+        table: table.into(),
+        sha256: sha,
+        rows: rows as u64,
+        bytes: bytes.len() as u64,
+        schema_version: SCHEMA_VERSION.into(),
     }
 }
 
@@ -227,20 +258,23 @@ impl Store {
                 let written: HashSet<String> = journal.shards.iter().map(|e| e.path.clone()).collect();
                 if complete {
                     // The replaced shards go, whether or not the manifest already dropped them.
-                    for gone in &journal.removed {
-                        if self.manifest.contains_path(&gone.path) && !written.contains(&gone.path) {
-                            self.manifest.shards.retain(|e| e.path != gone.path);
-                            manifest_changed = true;
-                        }
+                    // (Sets, not scans: a compaction's journal can name every shard.)
+                    let gone: Vec<&ShardEntry> = journal.removed.iter().filter(|e| !written.contains(&e.path)).collect();
+                    let gone_paths: HashSet<&str> = gone.iter().map(|e| e.path.as_str()).collect();
+                    let before = self.manifest.shards.len();
+                    self.manifest.shards.retain(|e| !gone_paths.contains(e.path.as_str()));
+                    manifest_changed |= self.manifest.shards.len() != before;
+                    for gone in gone {
                         let abs = self.version_dir.join(&gone.path);
-                        if !written.contains(&gone.path) && abs.exists() {
+                        if abs.exists() {
                             fs::remove_file(&abs).map_err(Error::io(&abs))?;
                             recovery.replaced.push(gone.path.clone());
                         }
                     }
                 }
+                let listed: HashSet<String> = self.manifest.shards.iter().map(|e| e.path.clone()).collect();
                 for entry in journal.shards {
-                    if self.manifest.contains_path(&entry.path) {
+                    if listed.contains(&entry.path) {
                         continue;
                     }
                     if complete {
@@ -298,6 +332,23 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
+        self.check_rows(batch, &rows, &HashSet::new())?;
+        let mut partitions: BTreeMap<(String, String), Vec<T>> = BTreeMap::new();
+        for row in rows {
+            partitions.entry(row.partition()).or_default().push(row);
+        }
+        for ((device, model), mut part) in partitions {
+            let bytes = shard::encode(&mut part).map_err(Error::InvalidRows)?;
+            let entry = shard_entry(T::schema().name, device, model, part.len(), &bytes);
+            batch.push(entry, &part, bytes);
+        }
+        Ok(())
+    }
+
+    /// The checks of [`Store::stage`]: right ids, the row rules, the writer's schema version, and
+    /// no id already stored (except those in `replacing`, the rows a compaction rewrites in place),
+    /// staged, or repeated.
+    fn check_rows<T: Table>(&mut self, batch: &WriteBatch, rows: &[T], replacing: &HashSet<Sha256Hex>) -> Result<()> {
         let table = T::schema().name;
         let staged: HashSet<Sha256Hex> = batch.ids.get(table).into_iter().flatten().cloned().collect();
         let existing = self.existing_ids::<T>()?;
@@ -308,7 +359,8 @@ impl Store {
             if *row.id() != expected {
                 problems.push(format!("{table} row {i}: id {} should be {expected}", row.id()));
             }
-            if existing.contains(row.id()) || staged.contains(row.id()) || !seen.insert(row.id().clone()) {
+            let stored = existing.contains(row.id()) && !replacing.contains(row.id());
+            if stored || staged.contains(row.id()) || !seen.insert(row.id().clone()) {
                 problems.push(format!("{table} row {i}: id {} is already in the dataset", row.id()));
             }
             // The shard's footer will say SCHEMA_VERSION: its rows must say the same.
@@ -326,25 +378,6 @@ impl Store {
         }
         if !problems.is_empty() {
             return Err(Error::InvalidRows(problems.join("\n")));
-        }
-        let mut partitions: BTreeMap<(String, String), Vec<T>> = BTreeMap::new();
-        for row in rows {
-            partitions.entry(row.partition()).or_default().push(row);
-        }
-        for ((device, model), mut part) in partitions {
-            let bytes = shard::encode(&mut part).map_err(Error::InvalidRows)?;
-            let sha = Sha256Hex::of(&bytes);
-            let path = ShardPath { table: table.into(), device, model, sha256: sha.to_string() };
-            let entry = ShardEntry {
-                path: path.relative(),
-                table: table.into(),
-                sha256: sha,
-                rows: part.len() as u64,
-                bytes: bytes.len() as u64,
-                schema_version: SCHEMA_VERSION.into(),
-            };
-            batch.ids.entry(table).or_default().extend(part.iter().map(|r| r.id().clone()));
-            batch.shards.push((entry, bytes));
         }
         Ok(())
     }
@@ -419,7 +452,8 @@ impl Store {
         for (entry, bytes) in &batch.shards {
             fsutil::write_atomic(&self.version_dir.join(&entry.path), bytes)?;
         }
-        self.manifest.shards.retain(|e| !removed.iter().any(|r| r.path == e.path));
+        let removed_paths: HashSet<&str> = removed.iter().map(|r| r.path.as_str()).collect();
+        self.manifest.shards.retain(|e| !removed_paths.contains(e.path.as_str()));
         self.manifest.shards.extend(entries.iter().cloned());
         self.manifest.raise_version();
         self.manifest.save(&self.version_dir.join(MANIFEST_FILE))?;

@@ -9,6 +9,8 @@
 //! EDGEBENCH_PAPER_TEXT=/path/to/paper.txt cargo test -p dataset --test published_source -- --ignored
 //! ```
 
+mod common;
+
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -177,27 +179,25 @@ fn importing_twice_adds_nothing_the_second_time() {
     assert_valid(dir.path());
 }
 
-/// The committed rows were written under schema 1.0; importing the same source over them (a copy)
-/// finds every line already present, not edited, and writes nothing.
+/// Rows stored under an older schema version (the committed ones were 1.0 until compaction
+/// raised them): importing the same source over them finds every line already present, not
+/// edited, and writes nothing.
 #[test]
 fn importing_over_rows_of_an_older_version_adds_nothing() {
-    fn copy_dir(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy_dir(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&crate_dir().join("v1"), &dir.path().join("v1"));
-    let _ = std::fs::remove_file(dir.path().join("v1/.lock"));
+    std::fs::create_dir_all(dir.path().join("v1")).unwrap();
+    edgebench_dataset::manifest::Manifest::default().save(&common::manifest_path(dir.path())).unwrap();
+    let mut partitions: std::collections::BTreeMap<(String, String), Vec<Published>> = Default::default();
+    for mut row in rows() {
+        row.schema_version = "1.0".into();
+        partitions.entry(row.partition()).or_default().push(row);
+    }
+    for part in partitions.into_values() {
+        common::place_rows_at(dir.path(), part, "1.0");
+    }
+    assert_valid(dir.path());
     let old: Vec<String> = read_table::<Published>(dir.path()).unwrap().into_iter().map(|r| r.schema_version).collect();
-    assert!(old.iter().any(|v| v != SCHEMA_VERSION), "the committed published rows predate {SCHEMA_VERSION}");
+    assert!(old.iter().all(|v| v == "1.0"), "{old:?}");
     let summary = published_source::import_file(dir.path(), &source_path()).unwrap();
     assert_eq!((summary.imported, summary.already_present, summary.shards.len()), (0, rows().len(), 0));
     assert_valid(dir.path());

@@ -1,7 +1,11 @@
 //! Analysis: from dataset rows to the numbers the report prints. Nothing here formats or draws.
 //!
 //! A **cell** is one device × back-end × power mode × model (name, quantisation and weights
-//! origin): the unit the paper reports a number for. A model with synthetic weights (`collect
+//! origin): the unit the paper reports a number for. The name in the key is what the rows carry
+//! (`model_name`), so runs are pooled exactly as they were written; labels show the model's
+//! canonical name from the dataset's model registry where it knows the file (by sha256, or by the
+//! `collect synth` preset), so "Smollm2 135M 8k Lc100K Mix1 Ep2" is shown as
+//! "SmolLM2-135M-Instruct". A model with synthetic weights (`collect
 //! synth`: a trained model's architecture and shapes, generated values) is its own cell even when
 //! its name and quantisation equal a trained model's: it measures the architecture, not the
 //! model, so it is never pooled with one, never compared with one ([`ratios`]), never gives a
@@ -65,6 +69,10 @@ pub struct CellKey {
     /// Trained or synthetic weights: part of the key so that the two are never pooled, even
     /// under one name and quantisation. Rows older than schema 1.3 are trained.
     pub weights: WeightsOrigin,
+    /// The model registry's name for the cell's file, what labels show; `None` when the registry
+    /// knows neither the file nor its preset. In the key so that runs of one `model_name` that the
+    /// registry tells apart are never pooled; it never joins runs of different names.
+    pub model_canonical: Option<String>,
 }
 
 impl CellKey {
@@ -77,6 +85,7 @@ impl CellKey {
             model: run.model_name.clone(),
             quantization: run.model_file_type.clone(),
             weights: run.weights(),
+            model_canonical: run.canonical_name.clone(),
         }
     }
 
@@ -92,7 +101,12 @@ impl CellKey {
 
     /// The model half of the key.
     pub fn model_key(&self) -> ModelKey {
-        ModelKey { name: self.model.clone(), quantization: self.quantization.clone(), weights: self.weights }
+        ModelKey {
+            name: self.model.clone(),
+            quantization: self.quantization.clone(),
+            weights: self.weights,
+            canonical: self.model_canonical.clone(),
+        }
     }
 }
 
@@ -125,12 +139,13 @@ impl Platform {
     }
 }
 
-/// Model name × quantisation × weights origin.
+/// Model name × quantisation × weights origin (and the registry's name, see [`CellKey`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ModelKey {
     pub name: String,
     pub quantization: Option<String>,
     pub weights: WeightsOrigin,
+    pub canonical: Option<String>,
 }
 
 impl ModelKey {
@@ -138,9 +153,13 @@ impl ModelKey {
         self.weights == WeightsOrigin::Synthetic
     }
 
-    /// The name as labels show it: without `collect synth`'s suffix where the weights are
-    /// synthetic, since the label's mark says so.
+    /// The name as labels show it: the registry's name when it has one; else the rows' name,
+    /// without `collect synth`'s suffix where the weights are synthetic, since the label's mark
+    /// says so.
     pub fn display_name(&self) -> &str {
+        if let Some(canonical) = &self.canonical {
+            return canonical;
+        }
         match self.weights {
             WeightsOrigin::Synthetic => self.name.strip_suffix(SYNTHETIC_NAME_SUFFIX).unwrap_or(&self.name),
             WeightsOrigin::Trained => &self.name,
@@ -358,7 +377,7 @@ pub fn analyse(data: &Dataset) -> Analysis {
     let models = models(&data.runs);
     let mut analysis = Analysis {
         ratios: Vec::new(),
-        kernel_cells: kernels::kernel_cells(&data.kernels, |capture| capture_model(&data.runs, capture)),
+        kernel_cells: kernels::kernel_cells(&data.kernels, |capture| capture_model(data, capture)),
         published_kernel_shares: kernels::published_shares(&data.published),
         published_ncu: kernels::published_ncu(&data.published),
         fusion: fusion::results(&data.microbench),
@@ -422,22 +441,38 @@ fn cells(data: &Dataset) -> Vec<Cell> {
     cells
 }
 
-/// A kernel capture's quantisation and weights origin, which kernel rows do not carry: from the
-/// runs of the profiled file (sha256) or of the capture's run; failing both, from the runs of the
-/// same model name when they agree on both; failing that, unknown and trained (what every profile
-/// before `collect synth` was).
-fn capture_model(runs: &[Run], capture: &kernels::Capture) -> (Option<String>, WeightsOrigin) {
-    let of_file = runs.iter().find(|r| {
+/// A kernel capture's quantisation, weights origin and registry name, which kernel rows do not
+/// carry: from the runs of the profiled file (sha256) or of the capture's run; failing both, from
+/// the runs of the same model name when they agree on all three; failing that, unknown and
+/// trained (what every profile before `collect synth` was), named by the registry when it knows
+/// the profiled file.
+fn capture_model(data: &Dataset, capture: &kernels::Capture) -> kernels::CaptureModel {
+    let of_file = data.runs.iter().find(|r| {
         capture.model_sha256.as_ref() == Some(&r.model_sha256) || capture.run_id.as_ref() == Some(&r.run_id)
     });
     if let Some(run) = of_file {
-        return (run.model_file_type.clone(), run.weights());
+        return kernels::CaptureModel { quantization: run.model_file_type.clone(), weights: run.weights(), canonical: run.canonical_name.clone() };
     }
-    let named: BTreeSet<(&Option<String>, WeightsOrigin)> =
-        runs.iter().filter(|r| r.model_name == capture.key.model).map(|r| (&r.model_file_type, r.weights())).collect();
+    let named: BTreeSet<(&Option<String>, WeightsOrigin, &Option<String>)> = data
+        .runs
+        .iter()
+        .filter(|r| r.model_name == capture.key.model)
+        .map(|r| (&r.model_file_type, r.weights(), &r.canonical_name))
+        .collect();
     match named.into_iter().collect::<Vec<_>>().as_slice() {
-        [(quantization, weights)] => ((*quantization).clone(), *weights),
-        _ => (None, WeightsOrigin::Trained),
+        [(quantization, weights, canonical)] => {
+            kernels::CaptureModel { quantization: (*quantization).clone(), weights: *weights, canonical: (*canonical).clone() }
+        }
+        _ => kernels::CaptureModel {
+            quantization: None,
+            weights: WeightsOrigin::Trained,
+            canonical: capture
+                .model_sha256
+                .as_ref()
+                .zip(data.registry.as_ref())
+                .and_then(|(sha, registry)| registry.canonical_name(sha.as_str(), None))
+                .map(str::to_owned),
+        },
     }
 }
 

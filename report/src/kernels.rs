@@ -231,6 +231,7 @@ pub fn captures(kernels: &[Kernel]) -> Vec<Capture> {
                 model: k.model_name.clone(),
                 quantization: None,
                 weights: WeightsOrigin::Trained,
+                model_canonical: None,
             },
             phase: k.phase,
             timing: k.timing_source,
@@ -317,14 +318,25 @@ impl KernelCell {
     }
 }
 
+/// What kernel rows lack about a capture's model, found in the runs of the profiled file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptureModel {
+    pub quantization: Option<String>,
+    pub weights: WeightsOrigin,
+    /// The model registry's name for the file (what labels show).
+    pub canonical: Option<String>,
+}
+
 /// The kernel cells of `kernels`, ordered by cell key, phase and timing source. `model_of` gives
-/// a capture's quantisation and weights origin (kernel rows carry neither), so that a profile of
-/// synthetic weights is its own cell, like its runs.
-pub fn kernel_cells(kernels: &[Kernel], model_of: impl Fn(&Capture) -> (Option<String>, WeightsOrigin)) -> Vec<KernelCell> {
+/// a capture's quantisation, weights origin and registry name (kernel rows carry none of them),
+/// so that a profile of synthetic weights is its own cell, like its runs, and is labelled like
+/// them.
+pub fn kernel_cells(kernels: &[Kernel], model_of: impl Fn(&Capture) -> CaptureModel) -> Vec<KernelCell> {
     type CellId = (CellKey, Option<Phase>, Option<TimingSource>);
     let mut by_cell: BTreeMap<CellId, Vec<Capture>> = BTreeMap::new();
     for mut capture in captures(kernels) {
-        (capture.key.quantization, capture.key.weights) = model_of(&capture);
+        let model = model_of(&capture);
+        (capture.key.quantization, capture.key.weights, capture.key.model_canonical) = (model.quantization, model.weights, model.canonical);
         by_cell.entry((capture.key.clone(), capture.phase, capture.timing)).or_default().push(capture);
     }
     by_cell.into_iter().map(|((key, phase, timing), caps)| kernel_cell(key, phase, timing, &caps)).collect()
@@ -549,7 +561,7 @@ mod tests {
                 rows
             })
             .collect();
-        let cells = kernel_cells(&rows, |_| (None, WeightsOrigin::Trained));
+        let cells = kernel_cells(&rows, |_| CaptureModel { quantization: None, weights: WeightsOrigin::Trained, canonical: None });
         assert_eq!(cells.len(), 1);
         let cell = &cells[0];
         assert_eq!(cell.captures, 3);

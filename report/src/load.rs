@@ -14,6 +14,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, UInt32Type};
 use arrow_array::{Array, RecordBatch};
 use edgebench_dataset::manifest::{MANIFEST_FILE, Manifest};
+use edgebench_dataset::model_registry::ModelRegistry;
 use edgebench_dataset::schema::v1::{
     Backend, Generation, GenerationStatus, Kernel, Microbench, Protocol, Published, Run, RunStatus, VERSION_DIR,
     WeightsOrigin,
@@ -34,6 +35,8 @@ pub struct Dataset {
     pub published: Vec<Published>,
     /// Number of generation rows read (all statuses).
     pub generation_rows: u64,
+    /// The dataset's model registry (`models.jsonl`), when it has one: the names labels show.
+    pub registry: Option<ModelRegistry>,
 }
 
 /// The columns of a `runs` row that the report uses (see `Run` for their meaning).
@@ -70,6 +73,10 @@ pub struct RunSummary {
     pub synthetic_preset: Option<String>,
     pub synthetic_seed: Option<u64>,
     pub synthetic_source_sha256: Option<Sha256Hex>,
+    /// The registry's name for the run's file (by sha256, else by synthetic preset), set when the
+    /// dataset is loaded; labels show it instead of `model_name`, which is what the file said.
+    #[serde(skip)]
+    pub canonical_name: Option<String>,
 }
 
 impl RunSummary {
@@ -208,6 +215,15 @@ impl Dataset {
         let mut runs = Vec::new();
         for_each_projected::<RunSummary>(root, &manifest, Run::schema().name, RUN_COLUMNS, |batch| runs.extend(batch))
             .map_err(unreadable)?;
+        // A registry that does not parse would silently change every label: an error, like a
+        // corrupted shard.
+        let registry = ModelRegistry::load(root).map_err(|e| LoadError::Unreadable(e.to_string(), root.display().to_string()))?;
+        if let Some(registry) = &registry {
+            for run in &mut runs {
+                run.canonical_name =
+                    registry.canonical_name(run.model_sha256.as_str(), run.synthetic_preset.as_deref()).map(str::to_owned);
+            }
+        }
 
         Ok(Dataset {
             runs,
@@ -216,6 +232,7 @@ impl Dataset {
             kernels: read_table::<Kernel>(root).map_err(unreadable)?,
             microbench: read_table::<Microbench>(root).map_err(unreadable)?,
             published: read_table::<Published>(root).map_err(unreadable)?,
+            registry,
         })
     }
 }

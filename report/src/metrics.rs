@@ -238,6 +238,18 @@ mod tests {
     }
 
     #[test]
+    fn keys_and_units_are_the_datasets_published_vocabulary() {
+        // The dataset documents the same mapping for SQL readers (schema/v1/README.md); the two
+        // must not drift apart.
+        for m in Metric::ALL {
+            let mapping = edgebench_dataset::published_join::published_metric(m.key())
+                .unwrap_or_else(|| panic!("{} is not in the dataset's PUBLISHED_METRICS", m.key()));
+            assert!(mapping.is_per_run(), "{}", m.key());
+            assert_eq!(m.from_published_unit(1.0, mapping.unit), Some(mapping.factor), "{}", m.key());
+        }
+    }
+
+    #[test]
     fn published_units_convert_to_dataset_units() {
         assert_eq!(Metric::PeakCpuMemory.from_published_unit(1.2, "GB"), Some(1.2e9));
         assert_eq!(Metric::LoadMs.from_published_unit(2.0, "s"), Some(2000.0));

@@ -185,9 +185,9 @@ fn report_build_labels_synthetic_cells_in_tables_figures_and_captions() {
     assert_eq!((row("Qwen2.5-0.5B-Instruct (Q8_0)"), row(&format!("Qwen2.5-0.5B-Instruct (Q8_0){MARK}"))), (1, 1), "{tpot}");
 
     let models = read(out, "tables/models.csv");
-    assert!(models.lines().any(|l| l.starts_with(&format!("{QWEN_05}{MARK},\"synthetic: preset qwen2.5-0.5b, seed 7\",qwen2,"))), "{models}");
-    assert!(models.lines().any(|l| l.starts_with(&format!("{QWEN_05},trained,qwen2,"))), "{models}");
-    assert!(models.lines().next().unwrap().starts_with("Model,Weights,"));
+    assert!(models.lines().any(|l| l.starts_with(&format!("{QWEN_05}{MARK},{QWEN_05},\"synthetic: preset qwen2.5-0.5b, seed 7\",qwen2,"))), "{models}");
+    assert!(models.lines().any(|l| l.starts_with(&format!("{QWEN_05},{QWEN_05},trained,qwen2,"))), "{models}");
+    assert!(models.lines().next().unwrap().starts_with("Model,Name in rows,Weights,"));
 
     let relevance = read(out, "tables/relevance.csv");
     assert!(!relevance.contains(MARK) && relevance.contains(QWEN_05), "{relevance}");

@@ -7,6 +7,11 @@
 //! them together ([`edgebench_dataset::store::WriteBatch`]). A worker that crashes, is killed by
 //! the out-of-memory killer or times out becomes a run row with that status and reason, and the
 //! campaign goes on. Killing the parent loses at most the run in flight.
+//!
+//! Committing each run at once leaves a shard per run and table; when the campaign ends, its
+//! shards are merged into one per table and partition in one store transaction ([`shards`]), so a
+//! campaign adds one shard per table and partition while a crash still loses only the run in
+//! flight (an interrupted merge leaves the per-run shards; running the command again merges them).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -27,6 +32,7 @@ use crate::worker::{Event, Job, JobPrompt};
 use crate::worker_process::run_worker;
 
 mod rows;
+mod shards;
 pub use rows::llama_device_buffer_bytes;
 
 /// Everything that defines a campaign.
@@ -90,6 +96,8 @@ pub struct Summary {
     pub runs_skipped: usize,
     pub runs: Vec<RunOutcome>,
     pub generations_written: usize,
+    /// The campaign's shards once merged (paths relative to `v1/`): one per table and partition.
+    pub shards: Vec<String>,
     pub out: String,
 }
 
@@ -192,7 +200,8 @@ pub fn power_mode(c: &Campaign) -> (Option<String>, Option<i32>) {
     }
 }
 
-/// Runs the campaign, committing each run as it ends.
+/// Runs the campaign, committing each run as it ends, then merges the campaign's shards into one
+/// per table and partition ([`shards`]).
 pub fn run(c: &Campaign, host: &HostFingerprint, progress: &dyn Progress) -> Result<Summary, String> {
     let commit = provenance::collector_git_commit()?;
     let llama_build_flags = provenance::llama_build_flags()?;
@@ -202,6 +211,7 @@ pub fn run(c: &Campaign, host: &HostFingerprint, progress: &dyn Progress) -> Res
     let config_sha = Sha256Hex::of(config_json.as_bytes());
     let (power_mode, power_mode_id) = power_mode(c);
     let mut summary = Summary { out: c.out.display().to_string(), ..Default::default() };
+    let mut campaign_shards = shards::CampaignShards::default();
 
     for model in &c.models {
         for repetition in 0..c.repetitions {
@@ -281,6 +291,7 @@ pub fn run(c: &Campaign, host: &HostFingerprint, progress: &dyn Progress) -> Res
                 synthetic_source_sha256: model.synthetic().and_then(|s| s.source_sha256.as_deref().and_then(|h| Sha256Hex::parse(h).ok())),
             };
             run.run_id = run.compute_id();
+            campaign_shards.plan(&run);
             if store.existing_ids::<Run>().map_err(|e| e.to_string())?.contains(&run.run_id) {
                 summary.runs_skipped += 1;
                 for _ in 0..c.prompts.prompts.len() {
@@ -302,12 +313,13 @@ pub fn run(c: &Campaign, host: &HostFingerprint, progress: &dyn Progress) -> Res
             let mut batch = WriteBatch::default();
             store.stage(&mut batch, vec![run]).map_err(|e| e.to_string())?;
             store.stage(&mut batch, generations).map_err(|e| e.to_string())?;
-            store.commit(batch).map_err(|e| e.to_string())?;
+            campaign_shards.committed(store.commit(batch).map_err(|e| e.to_string())?);
             summary.generations_written += outcome.generations;
             progress.run_finished(&outcome);
             summary.runs.push(outcome);
         }
     }
+    summary.shards = campaign_shards.merge(&mut store, &c.out)?;
     Ok(summary)
 }
 
@@ -359,9 +371,10 @@ fn start_sampler(c: &Campaign, pid: u32) -> Option<SamplerHandle> {
         config.hz = c.telemetry_hz;
         // Measure what runs the model. A GPU board's power is not what a CPU run draws, so NVML
         // is no candidate for one.
+        const TEGRASTATS: PowerCandidate = PowerCandidate::Tegrastats { interval_ms: telemetry::TEGRASTATS_INTERVAL_MS };
         let order: &[PowerCandidate] = match c.backend {
-            Backend::Cpu => &[PowerCandidate::Ina3221, PowerCandidate::Rapl],
-            _ => &[PowerCandidate::Ina3221, PowerCandidate::Nvml { index: 0 }, PowerCandidate::Rapl],
+            Backend::Cpu => &[PowerCandidate::Ina3221, TEGRASTATS, PowerCandidate::Rapl],
+            _ => &[PowerCandidate::Ina3221, TEGRASTATS, PowerCandidate::Nvml { index: 0 }, PowerCandidate::Rapl],
         };
         let (power, rejected) = telemetry::detect_power_with(&config.sys_root, order);
         if power.is_none() {

@@ -27,7 +27,8 @@ use edgebench_dataset::Table;
 use edgebench_dataset::kernel_class::classify_ggml_op;
 use edgebench_dataset::schema::v1::*;
 use edgebench_dataset::schema::{Sha256Hex, Text, UtcMicros};
-use edgebench_dataset::store::{Store, WriteBatch};
+use edgebench_dataset::shard::Limits;
+use edgebench_dataset::store::{CompactScope, Store, WriteBatch};
 use serde::Serialize;
 
 use crate::campaign::{self, Campaign};
@@ -64,6 +65,8 @@ pub struct CaptureOutcome {
 pub struct ProfileSummary {
     pub captures: Vec<CaptureOutcome>,
     pub rows_written: usize,
+    /// The `kernels` shards the profile wrote, once merged: one per partition.
+    pub shards: Vec<String>,
     pub out: String,
 }
 
@@ -102,7 +105,9 @@ impl PhaseTotals {
     }
 }
 
-/// Takes `c.repetitions` captures of every model, committing each pair of phases as it ends.
+/// Takes `c.repetitions` captures of every model, committing each pair of phases as it ends (so
+/// that a crash loses at most the capture in flight), then merges the shards it wrote into one
+/// per partition in one store transaction (see [`crate::campaign`]: the same reasoning).
 /// `progress` receives one line per finished step.
 pub fn run(c: &Campaign, host: &HostFingerprint, progress: &mut dyn FnMut(&str)) -> Result<ProfileSummary, String> {
     let commit = provenance::collector_git_commit()?;
@@ -111,6 +116,7 @@ pub fn run(c: &Campaign, host: &HostFingerprint, progress: &mut dyn FnMut(&str))
     let (power_mode, _) = campaign::power_mode(c);
     let config_json = c.run_config_json();
     let mut summary = ProfileSummary { out: c.out.display().to_string(), ..Default::default() };
+    let mut written = Vec::new();
     for model in &c.models {
         for repetition in 0..c.repetitions {
             let name = model.model_name();
@@ -158,9 +164,13 @@ pub fn run(c: &Campaign, host: &HostFingerprint, progress: &mut dyn FnMut(&str))
                 ));
                 summary.captures.push(outcome);
             }
-            store.commit(batch).map_err(|e| e.to_string())?;
+            written.extend(store.commit(batch).map_err(|e| e.to_string())?.into_iter().map(|e| e.path));
         }
     }
+    let merged = store.compact(CompactScope::Shards(&written), &Limits::default()).map_err(|e| e.to_string())?;
+    written.retain(|p| !merged.removed.iter().any(|e| e.path == *p));
+    written.extend(merged.added.into_iter().map(|e| e.path));
+    summary.shards = written;
     Ok(summary)
 }
 

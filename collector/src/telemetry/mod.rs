@@ -53,7 +53,8 @@
 //! # Choosing the power source
 //!
 //! [`detect_power`] tries INA3221 (present only on a Jetson, where it measures the whole
-//! module), then NVML (discrete NVIDIA GPU), then RAPL (x86 CPU packages), and returns the first
+//! module), then `tegrastats` (a Jetson whose INA3221 files are not readable: [`Tegrastats`]
+//! runs it and parses its rails), then NVML (discrete NVIDIA GPU), then RAPL (x86 CPU packages), and returns the first
 //! that opens and reads, with the reason each earlier candidate was rejected. A CPU-back-end run
 //! on a host with an NVIDIA GPU should rather call [`detect_power_with`] with RAPL first.
 //! On macOS, power needs `powermetrics` (sudo) or IOReport, which are not implemented.
@@ -65,6 +66,7 @@ mod rapl;
 mod sampler;
 pub mod series;
 mod sysfs;
+mod tegrastats;
 
 use std::path::Path;
 
@@ -79,7 +81,8 @@ pub use nvml::{
 };
 pub use rapl::{Rapl, rapl_delta_uj};
 pub use sampler::{DEFAULT_HZ, GpuMemorySource, HZ_RANGE, Sampler, SamplerConfig, SamplerHandle};
-pub use series::{ReadErrors, Sample, Series, WindowStats};
+pub use series::{EnergyMethod, ReadErrors, Sample, Series, WindowStats};
+pub use tegrastats::{TegraPower, TegraRail, Tegrastats, parse_power as parse_tegrastats_power};
 
 /// sysfs root on a real host.
 pub const DEFAULT_SYS_ROOT: &str = "/sys";
@@ -133,15 +136,26 @@ pub trait PowerSource: Send {
 pub enum PowerCandidate {
     /// Jetson INA3221 monitors under `<sys>/bus/i2c/drivers/ina3221`.
     Ina3221,
+    /// Jetson rails as `tegrastats` prints them, for boards whose INA3221 sysfs is not readable;
+    /// it prints a line every `interval_ms`.
+    Tegrastats { interval_ms: u64 },
     /// NVIDIA GPU `index` through NVML.
     Nvml { index: u32 },
     /// RAPL package counters under `<sys>/class/powercap`.
     Rapl,
 }
 
-/// The order [`detect_power`] uses: INA3221, NVML GPU 0, RAPL.
-pub const DEFAULT_POWER_ORDER: [PowerCandidate; 3] =
-    [PowerCandidate::Ina3221, PowerCandidate::Nvml { index: 0 }, PowerCandidate::Rapl];
+/// tegrastats' print interval when it is the power source: 10 lines a second, so that a
+/// generation of a second or more is bracketed by several readings.
+pub const TEGRASTATS_INTERVAL_MS: u64 = 100;
+
+/// The order [`detect_power`] uses: INA3221, tegrastats, NVML GPU 0, RAPL.
+pub const DEFAULT_POWER_ORDER: [PowerCandidate; 4] = [
+    PowerCandidate::Ina3221,
+    PowerCandidate::Tegrastats { interval_ms: TEGRASTATS_INTERVAL_MS },
+    PowerCandidate::Nvml { index: 0 },
+    PowerCandidate::Rapl,
+];
 
 /// The first power source of [`DEFAULT_POWER_ORDER`] that opens and reads on this host, and the
 /// reason each candidate tried before it was rejected (all of them when it returns `None`).
@@ -160,6 +174,9 @@ pub fn detect_power_with(
     for candidate in candidates {
         let opened: Result<Box<dyn PowerSource>, String> = match *candidate {
             PowerCandidate::Ina3221 => Ina3221::discover(sys_root).map(|s| Box::new(s) as Box<dyn PowerSource>),
+            PowerCandidate::Tegrastats { interval_ms } => {
+                Tegrastats::start("tegrastats", interval_ms).map(|s| Box::new(s) as Box<dyn PowerSource>)
+            }
             PowerCandidate::Nvml { index } => NvmlPower::open(index).map(|s| Box::new(s) as Box<dyn PowerSource>),
             PowerCandidate::Rapl => Rapl::discover(sys_root).map(|s| Box::new(s) as Box<dyn PowerSource>),
         };

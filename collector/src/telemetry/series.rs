@@ -10,6 +10,12 @@
 //!   samples strictly inside the window plus the power interpolated at `t0` and `t1`.
 //! - The counter is used when the series has one; if it cannot bracket the window (a read
 //!   failed at the edge), power is integrated instead if it can.
+//! - A counter that did not advance across the window (NVML's on some GPUs updates more slowly
+//!   than a short generation lasts: an H100 counted nothing over windows of tens of ms) cannot
+//!   measure it; power is then integrated from the same source's power samples when they bracket
+//!   the window. [`WindowStats::energy_method`] says which of the two gave the value, so a reader
+//!   can keep them apart: the counter is exact between its updates, the integral only as good as
+//!   the sampling rate and the sensor's own averaging.
 //! - `mean_power_w = energy_j / (t1 − t0)`.
 //! - Nothing is extrapolated: when no sample at or before `t0`, or none at or after `t1`, carries
 //!   the quantity, the value is `None` with a reason. Samples whose read failed (`None`) are
@@ -96,6 +102,31 @@ pub struct WindowStats {
     pub power_null_reason: Option<String>,
     /// Why `peak_gpu_memory_bytes` is `None`.
     pub gpu_memory_null_reason: Option<String>,
+    /// How `energy_j` was obtained; `None` when it is `None`.
+    pub energy_method: Option<EnergyMethod>,
+}
+
+/// How the energy of a window was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EnergyMethod {
+    /// Difference of the source's cumulative energy counter, interpolated at the window's edges.
+    Counter,
+    /// Trapezoid integral of the source's power samples (a source without a counter).
+    PowerIntegral,
+    /// Trapezoid integral of the power samples because the counter did not advance within the
+    /// window (it updates more slowly than the window is long).
+    PowerIntegralCounterTooCoarse,
+}
+
+impl EnergyMethod {
+    /// As stored in the dataset.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnergyMethod::Counter => "counter",
+            EnergyMethod::PowerIntegral => "power_integral",
+            EnergyMethod::PowerIntegralCounterTooCoarse => "power_integral_counter_too_coarse",
+        }
+    }
 }
 
 impl Series {
@@ -127,7 +158,7 @@ impl Series {
             }),
         };
 
-        let (energy_j, power_null_reason) = if self.power_source.is_none() {
+        let (energy, power_null_reason) = if self.power_source.is_none() {
             (None, Some(self.power_null_reason.clone().unwrap_or_else(|| "no power source".into())))
         } else if let Some(reason) = &self.power_null_reason {
             (None, Some(reason.clone()))
@@ -136,14 +167,17 @@ impl Series {
         } else {
             let by_counter = if s.iter().any(|x| x.energy_j.is_some()) {
                 match (interpolate(s, t0_ns, |x| x.energy_j), interpolate(s, t1_ns, |x| x.energy_j)) {
-                    (Some(e0), Some(e1)) if e1 > e0 => Some(Ok(e1 - e0)),
+                    (Some(e0), Some(e1)) if e1 > e0 => Some(Ok((e1 - e0, EnergyMethod::Counter))),
                     // A powered device never uses zero energy: the counter did not advance between
                     // the samples around this window (NVML's counter updates more slowly than
                     // 20 Hz on some GPUs), so the window is too short for it to measure.
-                    (Some(e0), Some(e1)) if e1 == e0 => Some(Err(format!(
-                        "the energy counter did not advance within this {:.1} ms window (it updates more slowly than the window is long)",
-                        (t1_ns - t0_ns) as f64 / 1e6
-                    ))),
+                    (Some(e0), Some(e1)) if e1 == e0 => Some(match trapezoid(s, t0_ns, t1_ns) {
+                        Some(e) => Ok((e, EnergyMethod::PowerIntegralCounterTooCoarse)),
+                        None => Err(format!(
+                            "the energy counter did not advance within this {:.1} ms window (it updates more slowly than the window is long), and no power samples bracket it",
+                            (t1_ns - t0_ns) as f64 / 1e6
+                        )),
+                    }),
                     (Some(e0), Some(e1)) => {
                         Some(Err(format!("energy counter went backwards in the window ({e0} J → {e1} J)")))
                     }
@@ -156,11 +190,13 @@ impl Series {
                 Some(Ok(e)) => (Some(e), None),
                 Some(Err(reason)) => (None, Some(reason)),
                 None => match trapezoid(s, t0_ns, t1_ns) {
-                    Some(e) => (Some(e), None),
+                    Some(e) => (Some((e, EnergyMethod::PowerIntegral)), None),
                     None => (None, Some(self.no_data_reason("power", &self.power_errors, t0_ns, t1_ns))),
                 },
             }
         };
+        let energy_j = energy.map(|(e, _)| e);
+        let energy_method = energy.map(|(_, m)| m);
         let mean_power_w = energy_j.map(|e| e / ((t1_ns - t0_ns) as f64 / 1e9));
 
         WindowStats {
@@ -171,6 +207,7 @@ impl Series {
             samples: inside.len(),
             power_null_reason,
             gpu_memory_null_reason,
+            energy_method,
         }
     }
 

@@ -118,6 +118,17 @@ pub struct PartitionSpec {
     pub model_column: Option<&'static str>,
 }
 
+/// A column whose values are the ids of another table's rows (a foreign key). The package
+/// metadata (Croissant, the card) declares each; the validator's reference pass checks that every
+/// non-null value names a row.
+#[derive(Debug, Clone, Copy)]
+pub struct Reference {
+    pub table: &'static str,
+    pub column: &'static str,
+    /// The referenced table; the column referred to is its id column.
+    pub target_table: &'static str,
+}
+
 /// A table of schema v1, as a value: its columns at the current version, each marked with the
 /// version that added it (see [`TableSchema::columns_at`] for older versions).
 #[derive(Debug)]

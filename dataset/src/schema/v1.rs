@@ -14,7 +14,7 @@
 //! newest version ([`SCHEMA_VERSION`]); readers decode a shard of any known version into the
 //! current row structs, the columns its version lacks being null (see [`crate::shard`]).
 
-use super::{SchemaVersion, Sha256Hex, Text, UtcMicros};
+use super::{Reference, SchemaVersion, Sha256Hex, Text, UtcMicros};
 use crate::define_table;
 
 mod values;
@@ -616,6 +616,12 @@ pub const TABLES: &[&crate::schema::TableSchema] = &[
     Kernel::SCHEMA,
     Microbench::SCHEMA,
     Published::SCHEMA,
+];
+
+/// The columns that hold another table's row ids.
+pub const REFERENCES: &[Reference] = &[
+    Reference { table: "generations", column: "run_id", target_table: "runs" },
+    Reference { table: "kernels", column: "run_id", target_table: "runs" },
 ];
 
 /// Looks a table up by name.

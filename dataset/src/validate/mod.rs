@@ -9,7 +9,9 @@
 //! into the current row struct (columns added after the shard's version are null): column
 //! constraints, its id,
 //! its partition, the plausibility rules of [`rules`], duplicates across shards, and references
-//! between tables (a generation's run exists and agrees with it).
+//! between tables (a generation's run exists and agrees with it). When the dataset has a model
+//! registry (`models.jsonl`), it is checked too ([`crate::model_registry`]), and every run of a
+//! file it lists must agree with it (weight type, weights origin, preset).
 //!
 //! The validator never panics on any input (a panic inside a reader is caught and reported as a
 //! problem with that file) and keeps memory bounded: files are read one at a time and only after
@@ -28,6 +30,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use crate::manifest::{MANIFEST_FILE, Manifest, ShardEntry};
+use crate::model_registry::ModelRegistry;
 use crate::schema::v1::{self, Backend, Generation, Kernel, Microbench, Published, Run, VERSION_DIR, VERSIONS, version_rank};
 use crate::schema::{ColumnSpec, Sha256Hex, TableSchema};
 use crate::shard::{self, FOOTER_PROVENANCE_COLUMNS, Limits, OpenedShard};
@@ -105,7 +108,9 @@ pub fn validate(root: &Path, limits: &Limits) -> Result<Report, UsageError> {
         runs: HashMap::new(),
         runs_incomplete: false,
         unresolved_run_refs: 0,
+        registry: ModelRegistry::load(root).ok().flatten(),
     };
+    v.report.problems.extend(crate::model_registry::validate_problems(root));
     v.check_other_versions(root);
     v.run();
     Ok(v.report)
@@ -134,6 +139,9 @@ struct Validator {
     runs_incomplete: bool,
     /// References to missing runs in the current shard, when `runs_incomplete`.
     unresolved_run_refs: u64,
+    /// The dataset's model registry, when it has a valid one: runs of the files it lists must
+    /// agree with it.
+    registry: Option<ModelRegistry>,
 }
 
 /// Problems of one shard, capped.
@@ -535,6 +543,9 @@ impl Validator {
 
     fn check_references(&mut self, row: &dyn Any, at: u64, sink: &mut Sink) {
         if let Some(r) = row.downcast_ref::<Run>() {
+            for issue in self.registry.as_ref().map(|reg| reg.disagreements(r)).unwrap_or_default() {
+                sink.add(Some(at), Some(issue.column), issue.message, issue.fix);
+            }
             self.runs.insert(key(&r.run_id), RunSummary {
                 device_label: r.device_label.clone(),
                 backend: r.backend,

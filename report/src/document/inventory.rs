@@ -72,6 +72,7 @@ pub(super) fn models_table(analysis: &Analysis) -> TableDoc {
         .map(|m| RowDoc {
             cells: vec![
                 m.key.name_label(),
+                m.key.name.clone(),
                 weights_text(m),
                 m.architecture.clone().unwrap_or_else(|| MISSING.to_owned()),
                 m.n_params.map(format::params).unwrap_or_else(|| MISSING.to_owned()),
@@ -88,10 +89,10 @@ pub(super) fn models_table(analysis: &Analysis) -> TableDoc {
         id: "models".to_owned(),
         title: "Models".to_owned(),
         caption: format!(
-            "Models measured, from their GGUF metadata (cf. the paper's Table II). Weights: trained (the published weights), or synthetic (collect synth: the named model's architecture, tensor shapes and weight type with generated values, from a preset or another file's shapes, with the generator's seed).{}",
+            "Models measured, from their GGUF metadata (cf. the paper's Table II). Model: the name of the dataset's model registry for the file (by sha256, or by its collect synth preset), else the name in the rows; name in rows: runs.model_name, what the file or the collector named it. Weights: trained (the published weights), or synthetic (collect synth: the named model's architecture, tensor shapes and weight type with generated values, from a preset or another file's shapes, with the generator's seed).{}",
             synthetic_note(synthetic)
         ),
-        columns: ["Model", "Weights", "Architecture", "Parameters", "Quantisation", "Size", "sha256", "File"].map(String::from).to_vec(),
+        columns: ["Model", "Name in rows", "Weights", "Architecture", "Parameters", "Quantisation", "Size", "sha256", "File"].map(String::from).to_vec(),
         rows,
         empty_message: "No model has been measured yet.".to_owned(),
     }

@@ -72,3 +72,13 @@ fn each_version_has_its_own_column_set() {
     assert!(added_1_3.contains(&("runs", "weights_origin")) && added_1_3.contains(&("generations", "relevance_null_reason")), "{added_1_3:?}");
     assert!(added_1_3.iter().all(|(t, _)| *t == "runs" || *t == "generations"), "{added_1_3:?}");
 }
+
+#[test]
+fn references_name_existing_columns_of_the_target_id_type() {
+    for r in REFERENCES {
+        let column = table(r.table).and_then(|t| t.column(r.column)).unwrap_or_else(|| panic!("{}.{}", r.table, r.column));
+        let target = table(r.target_table).unwrap_or_else(|| panic!("{}", r.target_table));
+        let id = target.column(target.id_column).unwrap();
+        assert_eq!((column.logical, id.logical), (crate::schema::Logical::Sha256, crate::schema::Logical::Sha256), "{}.{}", r.table, r.column);
+    }
+}

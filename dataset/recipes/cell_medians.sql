@@ -1,0 +1,72 @@
+-- The report's per-cell medians (tables/medians.csv: its n and median columns) in DuckDB, from
+-- the dataset's Parquet files. Run from the repository root:
+--
+--   duckdb -c ".read dataset/recipes/cell_medians.sql"
+--   python -c "import duckdb; print(duckdb.sql(open('dataset/recipes/cell_medians.sql').read()))"
+--
+-- Definitions (the report's: report/src/metrics.rs `Metric::of_run`, analysis.rs):
+-- - a cell is device × back-end × power mode × protocol × model name × weight type × weights
+--   origin (trained or synthetic: never pooled); NULL is a value of its own;
+-- - only runs with status 'ok' count; each run gives one value per metric: its own load time,
+--   peak memory and mean power, the mean over its 'ok' generations of TTFT, TPOT, the two rates
+--   and relevance, and its energy per output token (energy over tokens, generations with both);
+-- - per cell and metric: n = runs with a finite value, median over them (even n: the mean of the
+--   two middle values).
+-- `union_by_name` because shards of older schema versions lack the newer (nullable) columns;
+-- `hive_partitioning = false` because the rows carry their own device_label and model_name (the
+-- directory names are slugs of them).
+WITH generations AS (
+    SELECT * FROM read_parquet('dataset/v1/generations/**/*.parquet', union_by_name = true, hive_partitioning = false)
+),
+runs AS (
+    SELECT * FROM read_parquet('dataset/v1/runs/**/*.parquet', union_by_name = true, hive_partitioning = false)
+),
+per_run_generations AS (
+    SELECT
+        run_id,
+        avg(CASE WHEN isfinite(ttft_ms) THEN ttft_ms END) AS ttft_ms,
+        avg(CASE WHEN isfinite(tpot_ms) THEN tpot_ms END) AS tpot_ms,
+        avg(CASE WHEN isfinite(prefill_tokens_per_s) THEN prefill_tokens_per_s END) AS prefill_tokens_per_s,
+        avg(CASE WHEN isfinite(decode_tokens_per_s) THEN decode_tokens_per_s END) AS decode_tokens_per_s,
+        avg(CASE WHEN isfinite(relevance) THEN relevance END) AS relevance,
+        sum(energy_j) FILTER (WHERE isfinite(energy_j) AND output_tokens IS NOT NULL) AS energy_j,
+        sum(output_tokens) FILTER (WHERE isfinite(energy_j) AND output_tokens IS NOT NULL) AS energy_tokens
+    FROM generations
+    WHERE status = 'ok'
+    GROUP BY run_id
+),
+per_run AS (
+    SELECT
+        r.device_label AS device,
+        r.backend,
+        r.power_mode,
+        r.protocol,
+        r.model_name AS model,
+        r.model_file_type AS quantization,
+        coalesce(r.weights_origin, 'trained') AS weights_origin,
+        CAST(r.load_ms AS DOUBLE) AS load_ms,
+        g.ttft_ms,
+        g.tpot_ms,
+        g.prefill_tokens_per_s,
+        g.decode_tokens_per_s,
+        CAST(r.peak_rss_bytes AS DOUBLE) AS peak_cpu_memory,
+        CAST(r.peak_gpu_memory_bytes AS DOUBLE) AS peak_gpu_memory,
+        CAST(r.mean_power_w AS DOUBLE) AS mean_power_w,
+        CASE WHEN g.energy_tokens > 0 THEN g.energy_j / CAST(g.energy_tokens AS DOUBLE) END AS energy_per_output_token_j,
+        -- Synthetic weights have no quality to score.
+        CASE WHEN coalesce(r.weights_origin, 'trained') = 'trained' THEN g.relevance END AS relevance
+    FROM runs r LEFT JOIN per_run_generations g USING (run_id)
+    WHERE r.status = 'ok'
+),
+long AS (
+    UNPIVOT per_run
+    ON load_ms, ttft_ms, tpot_ms, prefill_tokens_per_s, decode_tokens_per_s, peak_cpu_memory,
+       peak_gpu_memory, mean_power_w, energy_per_output_token_j, relevance
+    INTO NAME metric VALUE value
+)
+SELECT device, backend, power_mode, protocol, model, quantization, weights_origin, metric,
+       count(*) AS n, median(value) AS median
+FROM long
+WHERE isfinite(value)
+GROUP BY ALL
+ORDER BY ALL;
