@@ -3,7 +3,9 @@
 Usage: bench_report_duckdb.py DATASET_DIR MEDIANS_CSV [ROUNDS]
 
 With ROUNDS 0 nothing is timed: the recipe's result is only compared with MEDIANS_CSV (the test
-suite does this on the committed dataset and its dataset/tables/medians.csv).
+suite does this on the committed dataset and its dataset/tables/medians.csv, and
+scripts/bench_report_rounds.py on each generated dataset, after timing `query` with `run_query`
+itself beside each `report build`).
 
 Runs the downstream recipe dataset/recipes/cell_medians.sql (the report's per-cell medians in
 DuckDB; its comments give the definitions) on DATASET_DIR's Parquet files, with an in-process
@@ -68,8 +70,8 @@ def check_median_semantics():
         sys.exit(f"duckdb: median() gives {even} for [1,2,4,10] and {odd} for [1,2,40]; the report gives 3 and 2")
 
 
-def key_of(device, backend, power_mode, protocol, model, quantization, weights_origin, metric):
-    return (device, backend, power_mode, protocol, model, quantization, weights_origin, metric)
+def key_of(device, backend, power_mode, protocol, model, quantization, weights_origin, page_cache, metric):
+    return (device, backend, power_mode, protocol, model, quantization, weights_origin, page_cache, metric)
 
 
 def read_report(path):
@@ -78,7 +80,8 @@ def read_report(path):
         for row in csv.DictReader(f):
             none = lambda s: s if s != "" else None  # noqa: E731 (empty field = null)
             key = key_of(row["device"], row["backend"], none(row["power_mode"]), none(row.get("protocol", "")),
-                         row["model"], none(row["quantization"]), row.get("weights_origin", "trained"), row["metric"])
+                         row["model"], none(row["quantization"]), row.get("weights_origin", "trained"),
+                         none(row.get("page_cache", "")), row["metric"])
             out[key] = (int(row["n"]), float(row["median"]))
     return out
 
@@ -88,8 +91,8 @@ def close(a, b):
 
 
 def fmt_key(key):
-    device, backend, mode, protocol, model, quant, weights, metric = key
-    return f"{device} · {backend} · {mode or '-'} · {protocol or '-'} · {model} ({quant or '-'}, {weights}) · {metric}"
+    device, backend, mode, protocol, model, quant, weights, cache, metric = key
+    return f"{device} · {backend} · {mode or '-'} · {protocol or '-'} · {model} ({quant or '-'}, {weights}, {cache or '-'}) · {metric}"
 
 
 def main():
@@ -116,12 +119,12 @@ def main():
         times, median_s = timed(None)
         print(f"duckdb: {duckdb.__version__}, {threads} threads (its default); query over {rounds} rounds: "
               + " ".join(f"{t:.3f}" for t in times) + f" s; median {median_s:.3f} s")
-        # For context only (the report reads on one thread): the same query on one thread.
+        # For context only: the same query on one thread.
         times_1t, median_1t_s = timed(1)
         print("duckdb: 1 thread (for context): " + " ".join(f"{t:.3f}" for t in times_1t)
               + f" s; median {median_1t_s:.3f} s")
 
-    ours = {key_of(*r[:8]): (r[8], r[9]) for r in rows}
+    ours = {key_of(*r[:9]): (r[9], r[10]) for r in rows}
     report = read_report(medians_csv)
     mismatches = []
     for key in sorted(ours.keys() | report.keys(), key=lambda k: tuple("" if v is None else v for v in k)):
@@ -134,7 +137,7 @@ def main():
             if dn != rn or not close(dm, rm):
                 mismatches.append(f"{fmt_key(key)}: DuckDB n={dn} median={dm!r}, report n={rn} median={rm!r}")
     compared = len(ours.keys() & report.keys())
-    cells = len({k[:7] for k in ours})
+    cells = len({k[:8] for k in ours})
     for line in mismatches[:50]:
         print(f"duckdb: MISMATCH {line}")
     if len(mismatches) > 50:

@@ -14,6 +14,7 @@ pub mod page_cache;
 pub mod profile;
 pub mod prompts;
 pub mod provenance;
+pub mod repetitions;
 pub mod score;
 pub mod telemetry;
 pub mod worker;

@@ -7,10 +7,11 @@ use std::time::Duration;
 
 mod fusion_command;
 mod import_profile_command;
+mod reps_arg;
 mod synth_command;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use edgebench_collector::campaign::{self, Campaign, Progress, RunOutcome};
+use edgebench_collector::campaign::{self, Campaign, Progress, Repetitions, RunOutcome};
 use edgebench_collector::model_file::{self, Sha256Cache};
 use edgebench_collector::{host, prompts, provenance, score, worker};
 use edgebench_dataset::schema::v1::{Backend, OpClass, Protocol};
@@ -205,16 +206,21 @@ struct MeasureArgs {
     /// Time limit for one worker process (load + every prompt), in seconds.
     #[arg(long, default_value_t = 7200)]
     run_timeout: u64,
+    /// Cold loads: drop each model file from the OS page cache before every run
+    /// (posix_fadvise(DONTNEED); Linux only), so the load reads it from storage. Every run records
+    /// the share of the file that was resident when its worker started (model_resident_fraction);
+    /// where the file could not be dropped, the run says why (cold_start_failure_reason). Cold
+    /// and warm loads are different cells in the report.
+    #[arg(long)]
+    cold: bool,
 }
 
 #[derive(clap::Args)]
 struct RunArgs {
     #[command(flatten)]
     measure: MeasureArgs,
-    /// Repetitions per model (protocol default: paper 15, quick 2). Not part of the protocol: a
-    /// campaign run with fewer repetitions can be extended later by re-running with more.
-    #[arg(long)]
-    reps: Option<u32>,
+    #[command(flatten)]
+    reps: reps_arg::RepsArgs,
     /// Telemetry sampling rate.
     #[arg(long, default_value_t = 20.0)]
     telemetry_hz: f64,
@@ -250,6 +256,9 @@ impl Progress for Bar {
     }
     fn prompt_done(&self) {
         self.0.inc(1);
+    }
+    fn prompts_not_needed(&self, prompts: u64) {
+        self.0.set_length(self.0.length().unwrap_or(0).saturating_sub(prompts));
     }
     fn run_finished(&self, outcome: &RunOutcome) {
         if outcome.status != "ok" {
@@ -411,7 +420,7 @@ fn campaign_from(m: MeasureArgs, default_protocol: ProtocolArg, reps: Option<u32
         backend,
         n_gpu_layers,
         n_threads,
-        repetitions: reps,
+        repetitions: Repetitions::Fixed(reps),
         prompts: set,
         max_output_tokens: max_tokens,
         n_ctx: m.n_ctx,
@@ -424,17 +433,26 @@ fn campaign_from(m: MeasureArgs, default_protocol: ProtocolArg, reps: Option<u32
         telemetry_hz,
         telemetry,
         run_timeout: Duration::from_secs(m.run_timeout),
+        cold: m.cold,
         worker_exe,
     };
     Ok((campaign, host))
 }
 
 fn run(args: RunArgs) -> ExitCode {
-    let (campaign, host) = match campaign_from(args.measure, ProtocolArg::Paper, args.reps, args.telemetry_hz, !args.no_telemetry) {
+    let (reps, rule) = match args.reps.resolve() {
+        Ok(r) => r,
+        Err(e) => return usage("run", e),
+    };
+    let (mut campaign, host) = match campaign_from(args.measure, ProtocolArg::Paper, reps, args.telemetry_hz, !args.no_telemetry) {
         Ok(c) => c,
         Err(e) => return usage("run", e),
     };
-    let total = (campaign.models.len() * campaign.repetitions as usize * campaign.prompts.prompts.len()) as u64;
+    if let Some(rule) = rule {
+        campaign.repetitions = Repetitions::Auto(rule);
+    }
+    // With --reps auto, each model's maximum; a cell that stops earlier shortens the bar.
+    let total = (campaign.models.len() * campaign.repetitions.max() as usize * campaign.prompts.prompts.len()) as u64;
     let bar = if std::io::stderr().is_terminal() { ProgressBar::new(total) } else { ProgressBar::hidden() };
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} prompts  {elapsed} elapsed, ETA {eta}  {msg}")
@@ -462,6 +480,9 @@ fn run(args: RunArgs) -> ExitCode {
                 summary.shards.len(),
                 summary.out
             );
+            for cell in &summary.cells {
+                eprintln!("collect run: {}", reps_arg::cell_line(cell));
+            }
             ExitCode::SUCCESS
         }
     }

@@ -13,8 +13,9 @@
 //! - the mapping is unmapped on every path after a successful `mmap`, and the descriptor is a
 //!   `File` closed by drop.
 //!
-//! [`evict`] calls `posix_fadvise(POSIX_FADV_DONTNEED)` on a read-only descriptor: the kernel
-//! drops the file's *clean, unmapped* pages. Pages that another process has mapped (a running
+//! [`evict`] writes back the file's dirty pages (`fdatasync`), then calls
+//! `posix_fadvise(POSIX_FADV_DONTNEED)` on a read-only descriptor: the kernel drops the file's
+//! *clean, unmapped* pages. Pages that another process has mapped (a running
 //! worker) or that are dirty stay; the residency measured afterwards says what actually happened.
 
 use std::fs::File;
@@ -78,6 +79,9 @@ pub fn evict(path: &Path) -> Result<Residency, String> {
     #[cfg(target_os = "linux")]
     {
         let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        // Dirty pages (a file just written or copied) are not dropped: write them back first.
+        // fdatasync works on a read-only descriptor, and costs nothing for a clean file.
+        file.sync_data().map_err(|e| format!("{}: fdatasync: {e}", path.display()))?;
         // SAFETY: a valid descriptor; offset 0 and length 0 mean the whole file.
         let rc = unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
         if rc != 0 {

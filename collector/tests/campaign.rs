@@ -106,6 +106,11 @@ fn quick_campaign_on_real_models_writes_valid_complete_rows() {
         assert!(run.mean_power_w.is_some() != run.power_null_reason.is_some());
         assert!(run.device_state_json.is_some());
         assert!(run.started_at < run.finished_at);
+        // Schema 1.4: how much of the file was cached when the worker started, always measured.
+        assert_eq!(run.cold_start_requested, Some(false));
+        let resident = run.model_resident_fraction.unwrap_or_else(|| panic!("{:?}", run.model_resident_null_reason));
+        assert!((0.0..=1.0).contains(&resident));
+        assert_eq!(run.energy_method.is_some(), run.energy_j.is_some());
     }
     let by_name = |n: &str| runs.iter().find(|r| r.model_file_name == n).unwrap().clone();
     assert_eq!(by_name(SMOL).model_file_type.as_deref(), Some("Q4_1"));
@@ -259,4 +264,42 @@ fn bad_inputs_are_refused_with_the_file_and_what_to_do() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not compiled into this collector"));
     assert!(!out.exists(), "nothing is written when the campaign is refused");
+}
+
+/// `--cold` drops the model file from the page cache before each run, and every run records the
+/// share of the file that was resident when its worker started: near 0 after a drop (on a
+/// disk-backed file system), 1 when the file was just read.
+#[test]
+fn cold_and_warm_starts_are_recorded() {
+    let _serial = serial();
+    // A copy on the target directory's file system (usually disk-backed; /tmp may be tmpfs,
+    // where pages cannot be dropped), so that dropping it touches no other test's file.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let model = dir.path().join(SMOL);
+    std::fs::copy(models_dir().join(SMOL), &model).unwrap();
+    let run_once = |out: &Path, cold: bool| -> Run {
+        let mut args = vec![
+            "run", "--protocol", "quick", "--reps", "1", "--n-prompts", "1", "--max-tokens", "4",
+            "--model", model.to_str().unwrap(), "--device-label", "CI test host", "--out", out.to_str().unwrap(),
+        ];
+        if cold {
+            args.push("--cold");
+        }
+        let o = collect(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_valid(out);
+        read_table::<Run>(out).unwrap().remove(0)
+    };
+    let cold = run_once(&dir.path().join("cold"), true);
+    assert_eq!(cold.cold_start_requested, Some(true));
+    let cold_resident = cold.model_resident_fraction.unwrap();
+    match &cold.cold_start_failure_reason {
+        None => assert!(cold_resident < 0.1, "the file was dropped, yet {cold_resident} of it was resident"),
+        Some(why) => eprintln!("cold start not possible here: {}; {cold_resident} resident", why.0),
+    }
+    std::io::Read::read_to_end(&mut std::fs::File::open(&model).unwrap(), &mut Vec::new()).unwrap();
+    let warm = run_once(&dir.path().join("warm"), false);
+    assert_eq!((warm.cold_start_requested, warm.cold_start_failure_reason.clone()), (Some(false), None));
+    assert_eq!(warm.model_resident_fraction, Some(1.0));
+    eprintln!("load: cold {:.1} ms ({cold_resident:.3} resident), warm {:.1} ms", cold.load_ms.unwrap(), warm.load_ms.unwrap());
 }

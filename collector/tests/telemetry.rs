@@ -438,6 +438,24 @@ fn a_counter_too_coarse_for_the_window_gives_way_to_the_power_integral() {
 }
 
 #[test]
+fn a_window_shorter_than_two_counter_steps_is_integrated_from_power() {
+    // The counter steps by 400 J every 4 s (100 W), sampled each second; power reads 100 W.
+    let s = series(
+        (0..=16u64)
+            .map(|i| sample(i * S, Some(1), Some(100.0), Some(400.0 * (i / 4) as f64)))
+            .collect(),
+    );
+    // [3.5 s, 4.5 s] straddles one step: the counter's interpolation says 200 J for 1 s
+    // (200 W), the power samples 100 J.
+    let w = s.window(3 * S + S / 2, 4 * S + S / 2);
+    assert_eq!(w.energy_method, Some(EnergyMethod::PowerIntegralCounterTooCoarse));
+    assert!(close(w.energy_j.unwrap(), 100.0), "{w:?}");
+    // Over two steps and more, the counter is used.
+    let w = s.window(4 * S, 12 * S);
+    assert_eq!((w.energy_j, w.energy_method), (Some(800.0), Some(EnergyMethod::Counter)));
+}
+
+#[test]
 fn window_peaks_use_the_sample_before_only_between_samples() {
     let s = series(vec![
         sample(0, Some(100), Some(5.0), None),

@@ -96,6 +96,15 @@ pub fn run(device: &str, backend: Backend, power_mode: Option<&str>, model: &str
         synthetic_seed: None,
         synthetic_generator: None,
         synthetic_source_sha256: None,
+        energy_method: Some(EnergyMethod::Counter),
+        // Not measured: a fixture's cells stay unlabelled by page-cache state (tests that need
+        // one set it).
+        model_resident_fraction: None,
+        model_resident_null_reason: Some("fixture row: not measured".into()),
+        cold_start_requested: Some(false),
+        cold_start_failure_reason: None,
+        repetition_rule: None,
+        repetition_decision: None,
     };
     r.run_id = r.compute_id();
     r
@@ -114,6 +123,7 @@ pub fn failed_run(device: &str, model: &str, repetition: u32) -> Run {
     r.chat_template_applied = None;
     r.mean_power_w = None;
     r.energy_j = None;
+    r.energy_method = None;
     r.power_source = None;
     r.run_id = r.compute_id();
     r
@@ -166,6 +176,7 @@ pub fn generation(run: &Run, prompt_index: u32) -> Generation {
         relevance_model: None,
         relevance_model_sha256: None,
         relevance_null_reason: None,
+        energy_method: Some(EnergyMethod::PowerIntegral),
     };
     g.generation_id = g.compute_id();
     g
@@ -372,6 +383,27 @@ pub fn encode_at_version<T: Table>(rows: &mut [T], version: &str) -> Result<Vec<
         row.set_schema_version(version);
     }
     crate::shard::encode_at(rows, version)
+}
+
+/// `rows` as a writer of `version` made them: every column a later version added set to null
+/// (fixture rows fill the newest columns; an older writer had none of them).
+pub fn as_of_version<T: Table>(rows: Vec<T>, version: &str) -> Vec<T> {
+    let rank = crate::schema::v1::version_rank(version).expect("a known version");
+    let later: Vec<&str> = T::schema()
+        .columns
+        .iter()
+        .filter(|c| crate::schema::v1::version_rank(c.since).is_some_and(|r| r > rank))
+        .map(|c| c.name)
+        .collect();
+    rows.into_iter()
+        .map(|row| {
+            let mut value = serde_json::to_value(&row).expect("rows serialise");
+            for column in &later {
+                value[*column] = serde_json::Value::Null;
+            }
+            serde_json::from_value(value).expect("nulls fit the nullable columns later versions add")
+        })
+        .collect()
 }
 
 /// The files through which `dataset check-contribution` confirms the versions that fixture rows

@@ -16,6 +16,8 @@
 //!   reading tables, whole or a few columns at a time, from shards of every schema version.
 //! - [`validate`]: every check a contribution must pass, one line per problem.
 //! - [`listing`]: what the dataset holds (`dataset ls`).
+//! - [`stats`]: the distribution-free interval of a median (order statistics, exact binomial
+//!   tail), shared by the report and the collector's adaptive repetition rule.
 //! - [`kernel_class`]: the ordered rule table that classifies GPU kernel names and ggml ops
 //!   (`kernels.op_class`), as data the data dictionary prints.
 //! - [`package`]: the files that make a dataset directory a package (Croissant metadata, the
@@ -45,6 +47,7 @@ pub mod published_source;
 pub mod read;
 pub mod schema;
 pub mod shard;
+pub mod stats;
 pub mod store;
 pub mod table;
 pub mod validate;

@@ -17,7 +17,7 @@
 use std::sync::Arc;
 
 use arrow_array::{Array, BooleanArray, Int32Array, RecordBatch, RecordBatchOptions, StringArray, UInt32Array, UInt64Array};
-use arrow_schema::{FieldRef, Schema, SchemaRef};
+use arrow_schema::{DataType, FieldRef, Schema, SchemaRef};
 use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
@@ -311,7 +311,39 @@ impl OpenedShard {
 impl OpenedShard {
     /// Batches holding only the named columns.
     pub fn projected_batches(&self, limits: &Limits, columns: &[&str]) -> Result<ParquetRecordBatchReader, String> {
-        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(self.bytes.clone(), self.reader_metadata.clone());
+        self.projected_batches_as(limits, columns, &[])
+    }
+
+    /// Like [`OpenedShard::projected_batches`], with the text columns named in `dictionary`
+    /// decoded as [`dictionary_type`]: a column with few distinct values (run ids, statuses)
+    /// then costs one key per row instead of a copied string, and a reader can resolve each
+    /// distinct value once. Pages the writer stored plain are dictionary-encoded while decoding,
+    /// so the values are the same whatever the file's encoding.
+    pub fn projected_batches_as(
+        &self,
+        limits: &Limits,
+        columns: &[&str],
+        dictionary: &[&str],
+    ) -> Result<ParquetRecordBatchReader, String> {
+        let metadata = if dictionary.is_empty() {
+            self.reader_metadata.clone()
+        } else {
+            let schema = self.arrow_schema();
+            let fields: Vec<FieldRef> = schema
+                .fields()
+                .iter()
+                .map(|f| match f.data_type() {
+                    DataType::Utf8 if dictionary.contains(&f.name().as_str()) => {
+                        Arc::new(f.as_ref().clone().with_data_type(dictionary_type()))
+                    }
+                    _ => f.clone(),
+                })
+                .collect();
+            let supplied = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+            ArrowReaderMetadata::try_new(self.metadata().clone(), ArrowReaderOptions::new().with_schema(supplied))
+                .map_err(|e| format!("cannot read text columns as dictionaries: {e}"))?
+        };
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(self.bytes.clone(), metadata);
         let mask = parquet::arrow::ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
         builder
             .with_projection(mask)
@@ -368,6 +400,11 @@ fn check_declared_sizes(metadata: &ParquetMetaData, limits: &Limits) -> Result<(
     Ok(())
 }
 
+/// The Arrow type of a text column read as a dictionary ([`OpenedShard::projected_batches_as`]).
+pub fn dictionary_type() -> DataType {
+    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+}
+
 /// `batch`, read from a shard of `version` (as checked by [`OpenedShard::version`]), with the
 /// columns `wanted`, in that order: those the shard holds as they are, and those added after its
 /// version as nulls of their type. A wanted column that the shard's version has but the batch
@@ -382,14 +419,21 @@ pub fn complete_batch(batch: &RecordBatch, version: &str, wanted: &[&ColumnSpec]
     let mut fields = Vec::with_capacity(wanted.len());
     let mut columns = Vec::with_capacity(wanted.len());
     for spec in wanted {
+        let mut field = spec.arrow_field();
         let column = match batch.column_by_name(spec.name) {
-            Some(column) => column.clone(),
+            Some(column) => {
+                // A text column read as a dictionary (`projected_batches_as`) keeps that type.
+                if *column.data_type() == dictionary_type() && field.data_type() == &DataType::Utf8 {
+                    field = field.with_data_type(dictionary_type());
+                }
+                column.clone()
+            }
             None if spec.nullable && v1::version_rank(spec.since).is_some_and(|since| since > rank) => {
                 arrow_array::new_null_array(&spec.logical.arrow_type(), rows)
             }
             None => return Err(format!("column `{}` is missing, but schema version {version} has it; run `dataset validate`", spec.name)),
         };
-        fields.push(spec.arrow_field());
+        fields.push(field);
         columns.push(column);
     }
     let options = RecordBatchOptions::new().with_row_count(Some(rows));

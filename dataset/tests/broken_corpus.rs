@@ -609,3 +609,33 @@ fn relevance_with_a_reason_it_is_null() {
     rejects(|root| { place_rows(root, vec![generation(|g| { g.relevance = Some(0.5); g.relevance_null_reason = Some("synthetic".into()); })]); },
         &["column relevance_null_reason", "must be null when relevance has a value"]);
 }
+
+#[test]
+fn resident_fraction_above_one() {
+    rejects(|root| { place_rows(root, vec![run(|r| { r.model_resident_fraction = Some(1.5); r.model_resident_null_reason = None; })]); },
+        &["column model_resident_fraction", "outside the plausible range [0, 1]"]);
+}
+
+#[test]
+fn resident_fraction_with_a_reason_it_is_null() {
+    rejects(|root| { place_rows(root, vec![run(|r| r.model_resident_fraction = Some(0.5))]); },
+        &["column model_resident_null_reason", "is set although model_resident_fraction has a value"]);
+}
+
+#[test]
+fn cold_start_failure_without_a_cold_start() {
+    rejects(|root| { place_rows(root, vec![run(|r| r.cold_start_failure_reason = Some("no posix_fadvise".into()))]); },
+        &["column cold_start_failure_reason", "no cold start was asked for"]);
+}
+
+#[test]
+fn repetition_decision_without_its_rule() {
+    rejects(|root| { place_rows(root, vec![run(|r| r.repetition_decision = Some(RepetitionDecision::TargetMet))]); },
+        &["column repetition_decision", "is set but repetition_rule is null"]);
+}
+
+#[test]
+fn energy_method_without_energy() {
+    rejects(|root| { place_rows(root, vec![generation(|g| { g.energy_j = None; g.energy_per_output_token_j = None; g.mean_power_w = None; g.power_null_reason = Some("no sensor".into()); })]); },
+        &["column energy_method", "must be null when energy_j is null"]);
+}

@@ -140,6 +140,7 @@ impl Cell {
         } else {
             run.mean_power_w = None;
             run.energy_j = None;
+            run.energy_method = None;
             run.power_source = None;
             run.power_null_reason = Some("no power sensor on this device".into());
         }
@@ -162,6 +163,7 @@ impl Cell {
         run.chat_template_applied = None;
         run.mean_power_w = None;
         run.energy_j = None;
+        run.energy_method = None;
         run.power_source = None;
         run.run_id = run.compute_id();
         run
@@ -183,6 +185,7 @@ impl Cell {
             g.output_sha256 = None;
             g.stop_reason = None;
             g.energy_j = None;
+            g.energy_method = None;
             g.energy_per_output_token_j = None;
             g.generation_id = g.compute_id();
             return g;
@@ -209,6 +212,7 @@ impl Cell {
         } else {
             g.mean_power_w = None;
             g.energy_j = None;
+            g.energy_method = None;
             g.energy_per_output_token_j = None;
             g.power_null_reason = Some(Text("no power sensor on this device".into()));
         }

@@ -13,7 +13,8 @@
 //!
 //! Each run (repetition) of a cell gives one value per metric ([`Metric::of_run`]); the cell's
 //! figure is the median over its completed runs with a distribution-free interval
-//! ([`crate::stats`]). Failed runs never contribute values; they are
+//! ([`crate::stats`]), except relevance in a cell whose runs gave each prompt the same output: its
+//! median and interval are over prompts ([`Metric::replication`], [`replication`]). Failed runs never contribute values; they are
 //! counted in the coverage matrix. Kernel profiles have cells of their own (with the phase and
 //! the timing source in the key), computed in [`crate::kernels`]; the fusion micro-benchmark is
 //! analysed in [`crate::fusion`].
@@ -23,22 +24,27 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use edgebench_dataset::ids::slug;
-use edgebench_dataset::schema::v1::{Backend, Protocol, Published, RunStatus};
+use edgebench_dataset::schema::v1::{Backend, Protocol, Published};
 pub use edgebench_dataset::schema::v1::WeightsOrigin;
 
-use crate::load::RunSummary as Run;
+use crate::load::{RunSummary as Run, StopCounts};
 
 use crate::fusion::{self, PublishedFusion};
 use crate::kernels::{self, KernelCell, PublishedNcu, PublishedShares};
 use crate::load::Dataset;
-use crate::metrics::Metric;
-use crate::stats::{self, LEVEL, MedianEstimate, RatioEstimate};
+use crate::metrics::{Metric, Replicate};
+use crate::stats::{MedianEstimate, RatioEstimate};
 
 pub use crate::fusion::FusionResult;
 
+mod cells;
+mod page_cache;
 mod ratios;
+mod replication;
 
+pub use page_cache::PageCache;
 pub use ratios::{BF16, FAMILY_SIZE_FACTOR, Q8_0};
+pub use replication::Outputs;
 
 /// What every label of a cell or model with synthetic weights ends with.
 pub const SYNTHETIC_MARK: &str = " · synthetic";
@@ -73,6 +79,10 @@ pub struct CellKey {
     /// knows neither the file nor its preset. In the key so that runs of one `model_name` that the
     /// registry tells apart are never pooled; it never joins runs of different names.
     pub model_canonical: Option<String>,
+    /// Whether the model file was in the page cache when the runs started: a cold load reads
+    /// the file from storage and takes several times longer, so cold and warm runs are never
+    /// pooled. `None` for rows written before schema 1.4, which did not record it.
+    pub page_cache: Option<PageCache>,
 }
 
 impl CellKey {
@@ -86,6 +96,7 @@ impl CellKey {
             quantization: run.model_file_type.clone(),
             weights: run.weights(),
             model_canonical: run.canonical_name.clone(),
+            page_cache: PageCache::of(run.model_resident_fraction),
         }
     }
 
@@ -96,6 +107,7 @@ impl CellKey {
             backend: self.backend,
             power_mode: self.power_mode.clone(),
             protocol: self.protocol,
+            page_cache: self.page_cache,
         }
     }
 
@@ -117,6 +129,8 @@ pub struct Platform {
     pub backend: Backend,
     pub power_mode: Option<String>,
     pub protocol: Option<Protocol>,
+    /// See [`CellKey::page_cache`].
+    pub page_cache: Option<PageCache>,
 }
 
 impl Platform {
@@ -128,6 +142,9 @@ impl Platform {
         }
         if let Some(protocol) = self.protocol.filter(|p| *p != Protocol::Paper) {
             label.push_str(&format!(" · {protocol} protocol"));
+        }
+        if let Some(state) = self.page_cache {
+            label.push_str(&format!(" · {}", state.label()));
         }
         label
     }
@@ -197,9 +214,21 @@ pub struct Cell {
     /// Protocols of the cell's completed runs (normally one).
     pub protocols: BTreeSet<String>,
     pub estimates: BTreeMap<Metric, MedianEstimate>,
-    /// Per-run values of each metric (dataset units), kept for ratios.
+    /// What each estimate's n counts ([`Metric::replication`]): runs, or prompts.
+    pub replicates: BTreeMap<Metric, Replicate>,
+    /// The observations of each metric (dataset units), one per replicate, sorted; kept for ratios.
     #[serde(skip)]
     pub values: BTreeMap<Metric, Vec<f64>>,
+    /// Whether the completed runs gave each prompt the same output.
+    pub outputs: Outputs,
+    /// How the completed runs' generations stopped.
+    pub stops: StopCounts,
+    /// Median over runs of each run's mean prompt tokens per generation (chat template included).
+    pub prompt_tokens: Option<MedianEstimate>,
+    /// The same for output tokens (a final end-of-generation token included).
+    pub output_tokens: Option<MedianEstimate>,
+    /// Why the completed runs have no power readings, as their rows say, when they say it.
+    pub power_null_reasons: BTreeSet<String>,
 }
 
 /// A ratio of one metric between two cells that differ in one factor.
@@ -373,7 +402,7 @@ impl Analysis {
 
 /// Computes the analysis of `data`.
 pub fn analyse(data: &Dataset) -> Analysis {
-    let cells = cells(data);
+    let cells = cells::cells(data);
     let models = models(&data.runs);
     let mut analysis = Analysis {
         ratios: Vec::new(),
@@ -397,48 +426,6 @@ pub fn analyse(data: &Dataset) -> Analysis {
     };
     analysis.ratios = ratios::ratios(&analysis);
     analysis
-}
-
-fn cells(data: &Dataset) -> Vec<Cell> {
-    let mut by_key: BTreeMap<CellKey, Cell> = BTreeMap::new();
-    for run in &data.runs {
-        let key = CellKey::of_run(run);
-        let cell = by_key.entry(key.clone()).or_insert_with(|| Cell {
-            key,
-            runs_ok: 0,
-            runs_failed: 0,
-            failures: BTreeMap::new(),
-            protocols: BTreeSet::new(),
-            estimates: BTreeMap::new(),
-            values: BTreeMap::new(),
-        });
-        if run.status != RunStatus::Ok {
-            cell.runs_failed += 1;
-            *cell.failures.entry(run.status.as_str().to_owned()).or_default() += 1;
-            continue;
-        }
-        cell.runs_ok += 1;
-        cell.protocols.insert(run.protocol.as_str().to_owned());
-        let totals = data.run_totals.get(run.run_id.as_str());
-        for metric in Metric::ALL {
-            if let Some(v) = metric.of_run(run, totals) {
-                cell.values.entry(metric).or_default().push(v);
-            }
-        }
-    }
-    let mut cells: Vec<Cell> = by_key.into_values().collect();
-    for cell in &mut cells {
-        // Runs are read in shard order; sort so that nothing depends on it.
-        for values in cell.values.values_mut() {
-            values.sort_by(f64::total_cmp);
-        }
-        cell.estimates = cell
-            .values
-            .iter()
-            .filter_map(|(m, v)| stats::median(v, LEVEL).map(|e| (*m, e)))
-            .collect();
-    }
-    cells
 }
 
 /// A kernel capture's quantisation, weights origin and registry name, which kernel rows do not

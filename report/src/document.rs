@@ -4,16 +4,20 @@
 
 use serde::Serialize;
 
-use crate::analysis::{Analysis, CellKey, Comparison, SYNTHETIC_NOTE, WeightsOrigin, published_matches};
+use crate::analysis::{Analysis, CellKey, Comparison, Outputs, SYNTHETIC_NOTE, WeightsOrigin, published_matches};
 use crate::figures::{self, BarChart, BarSeries, BarValue, Scale};
 use crate::findings::{self, Finding, Verdict};
 use crate::format;
 use crate::metrics::Metric;
 use crate::stats::{LEVEL, min_runs_for_interval};
 
+mod context;
+mod energy;
 mod fusion;
 mod inventory;
 mod kernels;
+
+use context::Context;
 
 /// Everything the templates see.
 #[derive(Debug, Clone, Serialize)]
@@ -43,6 +47,8 @@ pub struct Methods {
     pub level_percent: String,
     pub min_runs: usize,
     pub metrics: Vec<MetricDoc>,
+    /// Paragraphs after the metrics: replication, stop reasons, energy.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -51,6 +57,8 @@ pub struct MetricDoc {
     pub label: &'static str,
     pub unit: &'static str,
     pub definition: &'static str,
+    /// What the metric's n counts and its interval is over ([`Metric::replication`]).
+    pub replicate: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -99,8 +107,13 @@ pub struct MedianRecord {
     pub quantization: Option<String>,
     /// `trained` or `synthetic`: a synthetic cell's numbers are its architecture's.
     pub weights_origin: &'static str,
+    /// `cold`, `partial` or `warm`: the model file's page-cache state at the runs' start (empty
+    /// for rows before schema 1.4).
+    pub page_cache: Option<&'static str>,
     pub metric: &'static str,
     pub unit: &'static str,
+    /// What `n` counts: `runs`, or `prompts` (relevance in a cell whose outputs repeat).
+    pub replicate: &'static str,
     pub n: usize,
     pub median: f64,
     pub ci_low: Option<f64>,
@@ -108,6 +121,12 @@ pub struct MedianRecord {
     pub ci_level: Option<f64>,
     pub runs_ok: usize,
     pub runs_failed: usize,
+    /// Whether the cell's runs gave each prompt the same output; empty when not comparable.
+    pub outputs_repeat: Option<bool>,
+    /// Shares of the cell's completed generations that stopped at the token limit and on an
+    /// end-of-generation token; empty without stop reasons.
+    pub max_tokens_share: Option<f64>,
+    pub eos_share: Option<f64>,
 }
 
 const MISSING: &str = "—";
@@ -144,6 +163,9 @@ pub fn build(analysis: &Analysis) -> ReportDocument {
         figures.push(metric_figure(analysis, metric, &table.id));
         tables.push(table);
     }
+    let (energy_figure, energy_table) = energy::energy_section(analysis);
+    figures.push(energy_figure);
+    tables.push(energy_table);
     let (kernel_figure, kernel_tables) = kernels::kernel_section(analysis);
     figures.push(kernel_figure);
     tables.extend(kernel_tables);
@@ -166,8 +188,15 @@ pub fn build(analysis: &Analysis) -> ReportDocument {
             min_runs: min_runs_for_interval(LEVEL),
             metrics: Metric::ALL
                 .iter()
-                .map(|m| MetricDoc { key: m.key(), label: m.label(), unit: m.unit(), definition: m.definition() })
+                .map(|m| MetricDoc {
+                    key: m.key(),
+                    label: m.label(),
+                    unit: m.unit(),
+                    definition: m.definition(),
+                    replicate: m.replication().describe(),
+                })
                 .collect(),
+            notes: methods_notes(analysis),
         },
         figures,
         tables,
@@ -175,6 +204,12 @@ pub fn build(analysis: &Analysis) -> ReportDocument {
         verdict_counts,
         medians_csv: median_records(analysis),
     }
+}
+
+fn methods_notes(analysis: &Analysis) -> Vec<String> {
+    let mut notes = context::replication_notes(analysis);
+    notes.push(format!("{} {}", energy::PER_OUTPUT_TOKEN_NOTE, energy::PER_PROMPT_TOKEN_ABSENT));
+    notes
 }
 
 /// The paper's figure order first (Figs. 2–8), then the measures it did not plot.
@@ -230,55 +265,59 @@ fn metric_table(analysis: &Analysis, metric: Metric) -> TableDoc {
             })
             .collect();
         let [device, backend, mode, protocol, model] = cell_columns(&cell.key);
-        rows.push(RowDoc {
-            cells: vec![
-                device,
-                backend,
-                mode,
-                protocol,
-                model,
-                estimate.n.to_string(),
-                format::metric_value(metric, estimate.median),
-                format::interval(metric, estimate),
-                if quoted.is_empty() { MISSING.to_owned() } else { quoted.join("; ") },
-            ],
-            published: false,
-        });
+        let replicate = cell.replicates[&metric];
+        let mut cells = vec![
+            device,
+            backend,
+            mode,
+            protocol,
+            model,
+            estimate.n.to_string(),
+            replicate.as_str().to_owned(),
+            format::metric_value(metric, estimate.median),
+            format::interval(metric, estimate, replicate),
+        ];
+        cells.extend(Context::of(metric).iter().map(|c| c.value(cell)));
+        cells.push(if quoted.is_empty() { MISSING.to_owned() } else { quoted.join("; ") });
+        rows.push(RowDoc { cells, published: false });
     }
     for (p, _) in published.iter().zip(&matched).filter(|(_, m)| !**m) {
         let row = &p.row;
-        rows.push(RowDoc {
-            cells: vec![
-                row.device_label.clone(),
-                row.backend.map(|b| b.to_string()).unwrap_or_else(|| MISSING.to_owned()),
-                row.power_mode.clone().unwrap_or_else(|| MISSING.to_owned()),
-                MISSING.to_owned(),
-                match (&row.model_name, &row.model_precision) {
-                    (Some(m), Some(q)) => format!("{m} ({q})"),
-                    (Some(m), None) => m.clone(),
-                    (None, _) => MISSING.to_owned(),
-                },
-                MISSING.to_owned(),
-                MISSING.to_owned(),
-                MISSING.to_owned(),
-                published_value(metric, p),
-            ],
-            published: true,
-        });
+        let mut cells = vec![
+            row.device_label.clone(),
+            row.backend.map(|b| b.to_string()).unwrap_or_else(|| MISSING.to_owned()),
+            row.power_mode.clone().unwrap_or_else(|| MISSING.to_owned()),
+            MISSING.to_owned(),
+            match (&row.model_name, &row.model_precision) {
+                (Some(m), Some(q)) => format!("{m} ({q})"),
+                (Some(m), None) => m.clone(),
+                (None, _) => MISSING.to_owned(),
+            },
+        ];
+        cells.extend(std::iter::repeat_n(MISSING.to_owned(), 4 + Context::of(metric).len()));
+        cells.push(published_value(metric, p));
+        rows.push(RowDoc { cells, published: true });
     }
     TableDoc {
         id: metric.key().to_owned(),
         title: format!("Median {} ({})", metric.label(), metric.unit()),
         caption: format!(
-            "Median over completed runs of each run's {} ({}), with its distribution-free {}% confidence interval; n is the number of runs. Published values are quoted from the paper, marked with their section; rows without measurements show only the published value.{}",
+            "Median of {} ({}) over the cell's replicates, with its distribution-free {}% confidence interval; n counts the replicates the next column names ({}). Published values are quoted from the paper, marked with their section; rows without measurements show only the published value.{}{}",
             metric.label(),
             metric.definition(),
             format::level(LEVEL),
+            metric.replication().describe(),
+            Context::of(metric).iter().map(|c| c.explain()).filter(|e| !e.is_empty()).map(|e| format!(" {e}")).collect::<String>(),
             synthetic_caption(analysis, metric)
         ),
-        columns: ["Device", "Back-end", "Mode", "Protocol", "Model", "n", &format!("Median ({})", metric.unit()), "95% CI", "Published"]
-            .map(String::from)
-            .to_vec(),
+        columns: {
+            let median = format!("Median ({})", metric.unit());
+            let mut columns: Vec<String> =
+                ["Device", "Back-end", "Mode", "Protocol", "Model", "n", "Replicate", &median, "95% CI"].map(String::from).to_vec();
+            columns.extend(Context::of(metric).iter().map(|c| c.header().to_owned()));
+            columns.push("Published".to_owned());
+            columns
+        },
         rows,
         empty_message: format!("No run in the dataset has a {} yet.", metric.label()),
     }
@@ -341,7 +380,7 @@ fn metric_figure(analysis: &Analysis, metric: Metric, table_id: &str) -> FigureD
         id: metric.key().to_owned(),
         title: format!("{}{paper}", format::capitalise(metric.label())),
         caption: format!(
-            "Median {} ({}) per model (groups) and platform (bars); error bars are {}% confidence intervals of the median, absent where a cell has fewer than {} runs. A missing bar means no data, not zero.{scale}{}",
+            "Median {} ({}) per model (groups) and platform (bars); error bars are {}% confidence intervals of the median, absent where a cell has fewer than {} replicates (runs, or prompts: see the table). A missing bar means no data, not zero.{scale}{}",
             metric.label(),
             metric.unit(),
             format::level(LEVEL),
@@ -429,8 +468,10 @@ fn median_records(analysis: &Analysis) -> Vec<MedianRecord> {
                 model: cell.key.model.clone(),
                 quantization: cell.key.quantization.clone(),
                 weights_origin: cell.key.weights.as_str(),
+                page_cache: cell.key.page_cache.map(|c| c.as_str()),
                 metric: metric.key(),
                 unit: dataset_unit(*metric),
+                replicate: cell.replicates[metric].as_str(),
                 n: e.n,
                 median: e.median,
                 ci_low: e.interval.map(|i| i.low),
@@ -438,6 +479,9 @@ fn median_records(analysis: &Analysis) -> Vec<MedianRecord> {
                 ci_level: e.interval.map(|i| i.level),
                 runs_ok: cell.runs_ok,
                 runs_failed: cell.runs_failed,
+                outputs_repeat: (!matches!(cell.outputs, Outputs::Unknown { .. })).then(|| cell.outputs.repeat()),
+                max_tokens_share: cell.stops.share(cell.stops.max_tokens),
+                eos_share: cell.stops.share(cell.stops.eos),
             });
         }
     }

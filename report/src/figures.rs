@@ -43,6 +43,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::Serialize;
 
 mod bar_chart;
+mod scatter_chart;
 mod share_chart;
 mod sweep_chart;
 mod text;
@@ -54,6 +55,7 @@ use text::{
     text_width, wrap_two_lines,
 };
 
+pub use scatter_chart::{ScatterChart, ScatterPoint, scatter_chart_svg, scatter_log_axes};
 pub use share_chart::{ShareBar, ShareChart, SharePanel, share_chart_svg};
 pub use sweep_chart::{LineStyle, ReferenceKind, ReferenceLine, SizeMarker, SweepChart, SweepPoint, SweepSeries, sweep_chart_svg};
 

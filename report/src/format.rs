@@ -1,7 +1,7 @@
 //! Number formatting shared by every output, so the PDF, the HTML and the CSV files print the
 //! same digits.
 
-use crate::metrics::Metric;
+use crate::metrics::{Metric, Replicate};
 use crate::stats::{MedianEstimate, RatioEstimate};
 
 /// Three significant digits, no exponent for the magnitudes a benchmark meets
@@ -26,11 +26,11 @@ pub fn metric_value(metric: Metric, value: f64) -> String {
 }
 
 /// `[low, high]` of a median's interval in the metric's display unit, or a note that there were
-/// too few runs.
-pub fn interval(metric: Metric, estimate: &MedianEstimate) -> String {
+/// too few replicates (runs, or prompts) for one.
+pub fn interval(metric: Metric, estimate: &MedianEstimate, replicate: Replicate) -> String {
     match estimate.interval {
         Some(i) => format!("[{}, {}]", metric_value(metric, i.low), metric_value(metric, i.high)),
-        None => format!("too few runs (n = {})", estimate.n),
+        None => format!("too few {} (n = {})", replicate.as_str(), estimate.n),
     }
 }
 

@@ -256,7 +256,7 @@ pub fn results(rows: &[Microbench]) -> Vec<FusionResult> {
     let mut groups: BTreeMap<Key, Group<'_>> = BTreeMap::new();
     for m in rows {
         let platform =
-            Platform { device: m.device_label.clone(), backend: m.backend, power_mode: m.power_mode.clone(), protocol: None };
+            Platform { device: m.device_label.clone(), backend: m.backend, power_mode: m.power_mode.clone(), protocol: None, page_cache: None };
         let group = groups.entry((platform, m.experiment.clone(), m.dtype.clone(), m.elements)).or_default();
         group.rows.push(m);
         match (m.status, m.elapsed_us.filter(|v| v.is_finite() && *v > 0.0)) {

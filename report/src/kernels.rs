@@ -232,6 +232,7 @@ pub fn captures(kernels: &[Kernel]) -> Vec<Capture> {
                 quantization: None,
                 weights: WeightsOrigin::Trained,
                 model_canonical: None,
+                page_cache: None,
             },
             phase: k.phase,
             timing: k.timing_source,

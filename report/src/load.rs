@@ -5,7 +5,13 @@
 //! report uses ([`RunSummary`]: not the provenance texts). Generations can number in the
 //! millions and carry the model outputs, so only nine measurement columns are decoded, and they
 //! are folded column by column into per-run sums as each record batch arrives ([`RunTotals`]);
-//! no generation row is ever built and the output texts are never read.
+//! no generation row is ever built and the output texts are never read. Four more (prompt and
+//! output hashes, stop reason, prompt tokens) give each run's [`RunDetail`] (`prompts.rs`).
+//!
+//! Every shard is read on every core, each on its own, and the parts combined in manifest order
+//! (`shards.rs`, `parallel.rs`), so the result does not depend on the threads; each shard's
+//! sha256 is checked against the manifest before it is decoded. `run_id` and `status` are read
+//! as dictionaries (`texts.rs`): a row costs a key, each distinct value is looked up once.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -16,13 +22,18 @@ use arrow_array::{Array, RecordBatch};
 use edgebench_dataset::manifest::{MANIFEST_FILE, Manifest};
 use edgebench_dataset::model_registry::ModelRegistry;
 use edgebench_dataset::schema::v1::{
-    Backend, Generation, GenerationStatus, Kernel, Microbench, Protocol, Published, Run, RunStatus, VERSION_DIR,
-    WeightsOrigin,
+    Backend, GenerationStatus, Kernel, Microbench, Protocol, Published, RunStatus, VERSION_DIR, WeightsOrigin,
 };
 use edgebench_dataset::schema::{Sha256Hex, UtcMicros};
-use edgebench_dataset::store::{for_each_projected, for_each_projected_batch};
-use edgebench_dataset::{Table, read_table};
 use serde::Deserialize;
+use texts::{Memo, Texts};
+
+mod parallel;
+mod prompts;
+mod shards;
+mod texts;
+
+pub use prompts::{PromptOutcome, RunDetail, StopCounts};
 
 /// Everything the report is computed from.
 #[derive(Debug, Default)]
@@ -68,6 +79,11 @@ pub struct RunSummary {
     pub peak_rss_bytes: Option<u64>,
     pub peak_gpu_memory_bytes: Option<u64>,
     pub mean_power_w: Option<f64>,
+    /// Why the run has no power or energy (no sensor, or none readable).
+    pub power_null_reason: Option<String>,
+    /// Share of the model file in the page cache when the worker started (schema 1.4; null
+    /// before): decides whether the load was cold or warm, see [`crate::analysis::PageCache`].
+    pub model_resident_fraction: Option<f64>,
     /// Null in rows written before schema 1.3; see [`RunSummary::weights`].
     pub weights_origin: Option<WeightsOrigin>,
     pub synthetic_preset: Option<String>,
@@ -114,6 +130,8 @@ const RUN_COLUMNS: &[&str] = &[
     "peak_rss_bytes",
     "peak_gpu_memory_bytes",
     "mean_power_w",
+    "power_null_reason",
+    "model_resident_fraction",
     "weights_origin",
     "synthetic_preset",
     "synthetic_seed",
@@ -135,6 +153,8 @@ pub struct RunTotals {
     /// Energy and output tokens of the generations that have an energy reading.
     pub energy_j: f64,
     pub energy_tokens: u64,
+    /// Prompts, outputs, stop reasons and token counts of the completed generations.
+    pub detail: RunDetail,
 }
 
 impl RunTotals {
@@ -153,6 +173,7 @@ impl RunTotals {
         }
         self.energy_j += other.energy_j;
         self.energy_tokens += other.energy_tokens;
+        self.detail.add(&other.detail);
     }
 }
 
@@ -187,7 +208,15 @@ const GENERATION_COLUMNS: &[&str] = &[
     "decode_tokens_per_s",
     "energy_j",
     "relevance",
+    // RunDetail's (prompts::COLUMNS, checked equal by a test).
+    "prompt_sha256",
+    "output_sha256",
+    "stop_reason",
+    "prompt_tokens",
 ];
+
+/// The generation columns read as dictionaries ([`texts::Texts`]): few distinct values, many rows.
+const DICTIONARY_COLUMNS: &[&str] = &["run_id", "status"];
 
 /// Why the dataset could not be read, said so that the user knows what to do.
 #[derive(Debug, thiserror::Error)]
@@ -201,8 +230,13 @@ pub enum LoadError {
 }
 
 impl Dataset {
-    /// Reads the dataset rooted at `root` (the directory that holds `v1/`).
+    /// Reads the dataset rooted at `root` (the directory that holds `v1/`), on every core.
     pub fn load(root: &Path) -> Result<Dataset, LoadError> {
+        Dataset::load_on(root, parallel::threads())
+    }
+
+    /// [`Dataset::load`] on `threads` threads (at least one); the result does not depend on them.
+    pub fn load_on(root: &Path, threads: usize) -> Result<Dataset, LoadError> {
         let manifest_path = root.join(VERSION_DIR).join(MANIFEST_FILE);
         if !manifest_path.is_file() {
             return Err(LoadError::NotADataset(root.display().to_string()));
@@ -210,11 +244,8 @@ impl Dataset {
         let unreadable = |e: edgebench_dataset::Error| LoadError::Unreadable(e.to_string(), root.display().to_string());
         let manifest = Manifest::load(&manifest_path).map_err(unreadable)?;
 
-        let folder = fold_generations(root, &manifest).map_err(unreadable)?;
-
-        let mut runs = Vec::new();
-        for_each_projected::<RunSummary>(root, &manifest, Run::schema().name, RUN_COLUMNS, |batch| runs.extend(batch))
-            .map_err(unreadable)?;
+        let shards::Tables { generations: folder, mut runs, kernels, microbench, published } =
+            shards::read(root, &manifest, threads).map_err(unreadable)?;
         // A registry that does not parse would silently change every label: an error, like a
         // corrupted shard.
         let registry = ModelRegistry::load(root).map_err(|e| LoadError::Unreadable(e.to_string(), root.display().to_string()))?;
@@ -229,64 +260,35 @@ impl Dataset {
             runs,
             generation_rows: folder.rows,
             run_totals: folder.into_totals(),
-            kernels: read_table::<Kernel>(root).map_err(unreadable)?,
-            microbench: read_table::<Microbench>(root).map_err(unreadable)?,
-            published: read_table::<Published>(root).map_err(unreadable)?,
+            kernels,
+            microbench,
+            published,
             registry,
         })
     }
 }
 
-/// Folds every generation shard into per-run totals, on as many threads as there are cores: the
-/// shards are split into contiguous chunks in manifest order, each folded on its own thread, and
-/// the chunks merged in order, so the sums (and the report's bytes) do not depend on scheduling.
-fn fold_generations(root: &Path, manifest: &Manifest) -> edgebench_dataset::Result<GenerationFolder> {
-    let shards: Vec<_> = manifest.shards.iter().filter(|s| s.table == Generation::schema().name).cloned().collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, shards.len().max(1));
-    let chunk = shards.len().div_ceil(threads).max(1);
-    let parts: Vec<Manifest> = shards.chunks(chunk).map(|c| Manifest { shards: c.to_vec(), ..manifest.clone() }).collect();
-    let folded: Vec<edgebench_dataset::Result<GenerationFolder>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .iter()
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut folder = GenerationFolder::default();
-                    for_each_projected_batch(root, part, Generation::schema().name, GENERATION_COLUMNS, |path, batch| {
-                        folder.fold(batch).map_err(|e| edgebench_dataset::Error::format(path, e))
-                    })?;
-                    Ok(folder)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("a generation reader thread panicked")).collect()
-    });
-    let mut merged = GenerationFolder::default();
-    for part in folded {
-        merged.merge(part?);
-    }
-    Ok(merged)
-}
-
-/// Folds generation batches into per-run totals. Rows of one run sit together in a shard, so the
-/// run of the previous row is remembered and the map is consulted only when the run changes.
+/// Folds generation batches into per-run totals. Rows are sorted by generation id, so runs
+/// interleave: `run_id` and `status` are read as dictionaries and each distinct value is looked
+/// up once per column chunk ([`texts::Memo`]), not once per row.
 #[derive(Default)]
 struct GenerationFolder {
     index: HashMap<String, usize>,
     totals: Vec<(String, RunTotals)>,
     rows: u64,
+    /// The totals slot of each run id, and whether each status is `ok`, of the current dictionaries.
+    slots: Memo<usize>,
+    is_ok: Memo<bool>,
 }
 
 impl GenerationFolder {
     fn fold(&mut self, batch: &RecordBatch) -> Result<(), String> {
         let column = |name: &str| batch.column_by_name(name).ok_or_else(|| format!("column {name} missing"));
-        let strings = |name: &str| {
-            column(name)?.as_string_opt::<i32>().ok_or_else(|| format!("column {name} is not a string column"))
-        };
         let floats = |name: &str| {
             column(name)?.as_primitive_opt::<Float64Type>().ok_or_else(|| format!("column {name} is not a float64 column"))
         };
-        let run_id = strings("run_id")?;
-        let status = strings("status")?;
+        let run_id = Texts::of(batch, "run_id")?;
+        let status = Texts::of(batch, "status")?;
         let output_tokens =
             column("output_tokens")?.as_primitive_opt::<UInt32Type>().ok_or("column output_tokens is not a uint32 column")?;
         let ttft = floats("ttft_ms")?;
@@ -297,28 +299,22 @@ impl GenerationFolder {
         let relevance = floats("relevance")?;
         let value = |a: &arrow_array::Float64Array, i: usize| a.is_valid(i).then(|| a.value(i));
         let ok = GenerationStatus::Ok.as_str();
+        let detail = prompts::Columns::of(batch)?;
 
         self.rows += batch.num_rows() as u64;
-        let mut current: Option<(usize, usize)> = None; // (row index of the run id seen last, totals slot)
+        self.slots.follow(&run_id);
+        self.is_ok.follow(&status);
         for i in 0..batch.num_rows() {
-            if run_id.is_null(i) {
-                return Err(format!("row {i}: run_id is null"));
-            }
-            let id = run_id.value(i);
-            let slot = match current {
-                Some((prev, slot)) if run_id.value(prev) == id => slot,
-                _ => match self.index.get(id) {
-                    Some(&slot) => slot,
-                    None => {
-                        self.totals.push((id.to_owned(), RunTotals::default()));
-                        self.index.insert(id.to_owned(), self.totals.len() - 1);
-                        self.totals.len() - 1
-                    }
-                },
+            let key = run_id.key(i).ok_or_else(|| format!("row {i}: run_id is null"))?;
+            let slot = match self.slots.known(key) {
+                Some(slot) => slot,
+                None => {
+                    let slot = self.slot(run_id.text(key));
+                    self.slots.remember(key, slot)
+                }
             };
-            current = Some((i, slot));
             let t = &mut self.totals[slot].1;
-            if status.is_null(i) || status.value(i) != ok {
+            if !status.key(i).is_some_and(|k| self.is_ok.get(&status, k, |s| s == ok)) {
                 t.generations_failed += 1;
                 continue;
             }
@@ -328,6 +324,7 @@ impl GenerationFolder {
             t.prefill_tokens_per_s.push(value(prefill, i));
             t.decode_tokens_per_s.push(value(decode, i));
             t.relevance.push(value(relevance, i));
+            detail.fold(i, &mut t.detail);
             if let (Some(e), true) = (value(energy, i).filter(|e| e.is_finite()), output_tokens.is_valid(i)) {
                 t.energy_j += e;
                 t.energy_tokens += u64::from(output_tokens.value(i));
@@ -336,7 +333,17 @@ impl GenerationFolder {
         Ok(())
     }
 
-    /// Adds another folder's totals (a later chunk of shards) to this one.
+    /// The totals slot of run `id`, made on first sight.
+    fn slot(&mut self, id: &str) -> usize {
+        if let Some(&slot) = self.index.get(id) {
+            return slot;
+        }
+        self.totals.push((id.to_owned(), RunTotals::default()));
+        self.index.insert(id.to_owned(), self.totals.len() - 1);
+        self.totals.len() - 1
+    }
+
+    /// Adds another folder's totals (a later shard's) to this one.
     fn merge(&mut self, other: GenerationFolder) {
         self.rows += other.rows;
         for (id, t) in other.totals {
@@ -352,5 +359,15 @@ impl GenerationFolder {
 
     fn into_totals(self) -> HashMap<String, RunTotals> {
         self.totals.into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_projection_holds_the_detail_columns() {
+        for c in super::prompts::COLUMNS {
+            assert!(super::GENERATION_COLUMNS.contains(&c), "{c}");
+        }
     }
 }

@@ -23,6 +23,69 @@ pub enum Metric {
     Relevance,
 }
 
+/// What one observation of a cell's metric is: the unit its median, n and interval are over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Replicate {
+    Runs,
+    Prompts,
+}
+
+impl Replicate {
+    /// As `tables/medians.csv` and the tables write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Replicate::Runs => "runs",
+            Replicate::Prompts => "prompts",
+        }
+    }
+}
+
+/// How a metric's replicate is chosen, declared once per metric ([`Metric::replication`]).
+///
+/// A median interval is honest only when its observations vary as independent repetitions of
+/// what the metric measures would. Load time, memory and power vary from run to run, and so do
+/// a run's mean latencies, so their replicate is the run. Relevance scores the outputs: with
+/// greedy decoding every run gives the same output for a prompt, so every run gives the same
+/// relevance, and an interval over runs would be a point claiming a precision the data do not
+/// have. Its spread is over prompts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Replication {
+    /// One value per run, read from the run's row.
+    Run,
+    /// One value per run, formed from the run's generations (a mean or a ratio of sums over
+    /// its prompts).
+    RunOfPrompts,
+    /// Prompts when the cell's outputs repeat across its runs (each prompt's value is then the
+    /// same in every run, and the cell's value is the median over prompts); otherwise runs of
+    /// per-prompt means, as [`Replication::RunOfPrompts`], because a run's outputs then differ
+    /// from another's and the runs are repetitions of the answer.
+    PromptsWhenOutputsRepeat,
+}
+
+impl Replication {
+    /// The replicate for a cell whose outputs repeat across runs (`true`), or differ or cannot
+    /// be compared (`false`: fewer than two runs with outputs).
+    pub fn replicate(self, outputs_repeat: bool) -> Replicate {
+        match self {
+            Replication::PromptsWhenOutputsRepeat if outputs_repeat => Replicate::Prompts,
+            _ => Replicate::Runs,
+        }
+    }
+
+    /// For the methods section.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Replication::Run => "runs (one value each)",
+            Replication::RunOfPrompts => "runs (each formed from the run's prompts)",
+            Replication::PromptsWhenOutputsRepeat => {
+                "prompts when every run gives each prompt the same output (each prompt's value, the same in every run); runs of per-prompt means when outputs differ between runs or cannot be compared"
+            }
+        }
+    }
+}
+
 /// Which way is better, used only to phrase findings ("faster" for a lower time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -140,9 +203,31 @@ impl Metric {
             Metric::PeakCpuMemory => "runs.peak_rss_bytes: peak resident set size of the worker process",
             Metric::PeakGpuMemory => "runs.peak_gpu_memory_bytes: NVML per-process or Jetson unified memory",
             Metric::MeanPowerW => "runs.mean_power_w: mean power from model loaded to last prompt",
-            Metric::EnergyPerOutputTokenJ => "sum of generations.energy_j over sum of their output_tokens",
-            Metric::Relevance => "mean of generations.relevance over the run's scored prompts; runs of trained weights only",
+            Metric::EnergyPerOutputTokenJ => {
+                "sum of generations.energy_j over the sum of their output_tokens; energy_j covers the whole generation, so the prefill's energy is included"
+            }
+            Metric::Relevance => {
+                "per prompt, generations.relevance (its mean over the runs that scored it); per run, its mean over the run's scored prompts; trained weights only"
+            }
         }
+    }
+
+    /// What the metric's median, n and interval are over; see [`Replication`].
+    pub fn replication(self) -> Replication {
+        match self {
+            Metric::LoadMs | Metric::PeakCpuMemory | Metric::PeakGpuMemory | Metric::MeanPowerW => Replication::Run,
+            Metric::TtftMs
+            | Metric::TpotMs
+            | Metric::PrefillTokensPerS
+            | Metric::DecodeTokensPerS
+            | Metric::EnergyPerOutputTokenJ => Replication::RunOfPrompts,
+            Metric::Relevance => Replication::PromptsWhenOutputsRepeat,
+        }
+    }
+
+    /// The replicate of this metric in a cell whose outputs repeat across runs or not.
+    pub fn replicate(self, outputs_repeat: bool) -> Replicate {
+        self.replication().replicate(outputs_repeat)
     }
 
     /// The figure of the paper that shows this metric, when it has one.
@@ -246,6 +331,15 @@ mod tests {
                 .unwrap_or_else(|| panic!("{} is not in the dataset's PUBLISHED_METRICS", m.key()));
             assert!(mapping.is_per_run(), "{}", m.key());
             assert_eq!(m.from_published_unit(1.0, mapping.unit), Some(mapping.factor), "{}", m.key());
+        }
+    }
+
+    #[test]
+    fn only_relevance_can_be_replicated_by_prompts() {
+        for m in Metric::ALL {
+            assert_eq!(m.replicate(false), Replicate::Runs, "{}", m.key());
+            let want = if m == Metric::Relevance { Replicate::Prompts } else { Replicate::Runs };
+            assert_eq!(m.replicate(true), want, "{}", m.key());
         }
     }
 

@@ -6,7 +6,8 @@
 //! order statistics therefore covers the median with probability `1 − 2·P(B ≤ k−1)`; `k` is the
 //! largest index for which that is at least the requested level. The achieved level (≥ the
 //! requested one) is reported with the interval. With fewer than 6 runs no such `k` exists at
-//! 95 %, and the estimate says so instead of giving an interval.
+//! 95 %, and the estimate says so instead of giving an interval. The index is computed by
+//! [`edgebench_dataset::stats`], which the collector's `--reps auto` rule uses too.
 //!
 //! **Ratio interval.** For two independent samples, each median's interval is taken at level
 //! `1 − α/2`, so both hold together with probability at least `1 − α` (Bonferroni); for positive
@@ -73,22 +74,13 @@ fn order_index(n: usize, level: f64) -> Option<(usize, f64)> {
 }
 
 fn compute_order_index(n: usize, level: f64) -> Option<(usize, f64)> {
-    if n == 0 {
-        return None;
-    }
+    // The index comes from the dataset crate, which the collector's `--reps auto` rule shares, so
+    // that both mean the same interval.
+    let (k, _) = edgebench_dataset::stats::median_order_index(n, level)?;
+    // The achieved level stays statrs' value (1e-15 from the exact one), so that the published
+    // tables (dataset/tables/medians.csv) keep their bytes.
     let b = Binomial::new(0.5, n as u64).ok()?;
-    let alpha_half = (1.0 - level) / 2.0;
-    // P(B ≤ k−1) grows with k; take the largest k whose tail stays within α/2.
-    let mut best = None;
-    for k in 1..=n.div_ceil(2) {
-        let tail = b.cdf((k - 1) as u64);
-        if tail <= alpha_half {
-            best = Some((k, 1.0 - 2.0 * tail));
-        } else {
-            break;
-        }
-    }
-    best
+    Some((k, 1.0 - 2.0 * b.cdf((k - 1) as u64)))
 }
 
 /// Median of the finite values in `values` with a distribution-free interval at `level`.
@@ -142,6 +134,20 @@ mod tests {
         let i = m.interval.unwrap();
         assert_eq!((i.low, i.high), (4.0, 12.0));
         assert!((i.level - 0.96484375).abs() < 1e-9, "{}", i.level);
+    }
+
+    #[test]
+    fn the_shared_order_index_is_the_one_statrs_gives() {
+        // The search this module did with statrs before the index moved to the dataset crate.
+        let statrs_index = |n: usize, level: f64| {
+            let b = Binomial::new(0.5, n as u64).unwrap();
+            (1..=n.div_ceil(2)).take_while(|&k| b.cdf((k - 1) as u64) <= (1.0 - level) / 2.0).last()
+        };
+        for level in [LEVEL, 1.0 - (1.0 - LEVEL) / 2.0, 0.99] {
+            for n in 1..=1500 {
+                assert_eq!(order_index(n, level).map(|k| k.0), statrs_index(n, level), "n={n} level={level}");
+            }
+        }
     }
 
     #[test]

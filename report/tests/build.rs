@@ -127,7 +127,7 @@ fn build_writes_pdf_html_figures_and_tables() {
     let html = String::from_utf8(files[Path::new("index.html")].clone()).unwrap();
     for figure in [
         "load_ms", "tpot_ms", "ttft_ms", "peak_cpu_memory", "peak_gpu_memory", "mean_power_w", "relevance",
-        "energy_per_output_token_j", "prefill_tokens_per_s", "decode_tokens_per_s", "kernel_shares", "fusion",
+        "energy_per_output_token_j", "prefill_tokens_per_s", "decode_tokens_per_s", "energy_tpot", "kernel_shares", "fusion",
         "fusion_sweep", "fusion_bandwidth",
     ] {
         let svg = &files[&Path::new("figures").join(format!("{figure}.svg"))];
@@ -136,7 +136,7 @@ fn build_writes_pdf_html_figures_and_tables() {
     }
     for table in [
         "coverage", "models", "devices", "ratios", "published", "kernel_shares", "kernel_top", "profile_quality", "nsight_compute", "fusion",
-        "fusion_sweep", "tpot_ms", "medians",
+        "fusion_sweep", "tpot_ms", "energy", "medians",
     ] {
         assert!(files.contains_key(&Path::new("tables").join(format!("{table}.csv"))), "{table}.csv");
     }
@@ -151,11 +151,17 @@ fn build_writes_pdf_html_figures_and_tables() {
     let medians = String::from_utf8(files[Path::new("tables/medians.csv")].clone()).unwrap();
     let tpot_nx_big_cuda = medians
         .lines()
-        .find(|l| l.starts_with(&format!("{},cuda,,quick,Big,Q8_0,trained,tpot_ms,", common::NX)))
+        .find(|l| l.starts_with(&format!("{},cuda,,quick,Big,Q8_0,trained,,tpot_ms,", common::NX)))
         .unwrap_or_else(|| panic!("{medians}"));
     let fields: Vec<&str> = tpot_nx_big_cuda.split(',').collect();
-    let median: f64 = fields[10].parse().unwrap();
+    let column = medians.lines().next().unwrap().split(',').position(|c| c == "median").unwrap();
+    let median: f64 = fields[column].parse().unwrap();
     assert!((median - 30.0 * (1.0 + 0.007)).abs() < 0.1, "{tpot_nx_big_cuda}");
+    assert!(tpot_nx_big_cuda.starts_with(&format!("{},cuda,,quick,Big,Q8_0,trained,,tpot_ms,ms/token,runs,8,", common::NX)));
+    assert!(tpot_nx_big_cuda.ends_with(",8,0,true,0.5,0.5"), "outputs repeat; half the big model's answers hit the cap: {tpot_nx_big_cuda}");
+    // Beside TPOT, the shown table says how generations stopped.
+    let tpot = String::from_utf8(files[Path::new("tables/tpot_ms.csv")].clone()).unwrap();
+    assert!(tpot.lines().filter(|l| l.contains(",Big (")).all(|l| l.contains(",50.0%,50.0%,")), "{tpot}");
     // Findings are in both outputs with their verdicts.
     assert!(html.contains("finding-power-gpu-vs-cpu") && html.contains("contradicted"));
 }
@@ -525,7 +531,7 @@ fn html_loads_in_headless_chromium_without_console_errors_or_network() {
     let (dom, console, requests) = chromium_load(&out.path().join("index.html"));
     assert!(console.is_empty(), "console messages: {console:#?}");
     assert!(requests.is_empty(), "network requests: {requests:#?}");
-    // The page was really rendered: all fourteen figures are in the DOM as SVG.
-    assert_eq!(dom.matches("<figure id=\"figure-").count(), 14, "figures in the DOM");
-    assert!(dom.matches("<svg").count() >= 14);
+    // The page was really rendered: all fifteen figures are in the DOM as SVG.
+    assert_eq!(dom.matches("<figure id=\"figure-").count(), 15, "figures in the DOM");
+    assert!(dom.matches("<svg").count() >= 15);
 }

@@ -1,4 +1,5 @@
-//! A campaign: every (model, repetition) of one configuration, each run in a fresh worker process.
+//! A campaign: every (model, repetition) of one configuration, each run in a fresh worker process;
+//! with `--reps auto`, a model's runs stop when the rule of [`crate::repetitions`] says ([`adaptive`]).
 //!
 //! The parent plans the runs and computes their ids before running anything, so that re-running
 //! the same command skips what is stored. Each run: read the device state, spawn the worker,
@@ -27,12 +28,15 @@ use crate::host::HostFingerprint;
 use crate::model_file::ModelFile;
 use crate::prompts::PromptSet;
 use crate::provenance;
+use crate::repetitions::RepetitionRule;
 use crate::telemetry::{self, GpuMemorySource, PowerCandidate, Sampler, SamplerConfig, SamplerHandle, monotonic_ns};
 use crate::worker::{Event, Job, JobPrompt};
 use crate::worker_process::run_worker;
 
+mod adaptive;
 mod rows;
 mod shards;
+pub use adaptive::CellOutcome;
 pub use rows::llama_device_buffer_bytes;
 
 /// Everything that defines a campaign.
@@ -42,7 +46,7 @@ pub struct Campaign {
     pub backend: Backend,
     pub n_gpu_layers: i32,
     pub n_threads: u32,
-    pub repetitions: u32,
+    pub repetitions: Repetitions,
     pub prompts: PromptSet,
     pub max_output_tokens: u32,
     pub n_ctx: u32,
@@ -57,8 +61,30 @@ pub struct Campaign {
     /// Sample telemetry at all (off only to measure the sampler's own overhead).
     pub telemetry: bool,
     pub run_timeout: Duration,
+    /// Drop each model file from the OS page cache before each run (a cold load), where the OS
+    /// allows it; every run records how much of the file was resident when its worker started.
+    pub cold: bool,
     /// The executable that runs `worker` (this binary).
     pub worker_exe: PathBuf,
+}
+
+/// How many runs each model gets.
+#[derive(Debug, Clone)]
+pub enum Repetitions {
+    /// Exactly this many (`--reps N`).
+    Fixed(u32),
+    /// Until the rule stops the cell (`--reps auto`), at most its maximum.
+    Auto(RepetitionRule),
+}
+
+impl Repetitions {
+    /// The most runs a model can get.
+    pub fn max(&self) -> u32 {
+        match self {
+            Repetitions::Fixed(n) => *n,
+            Repetitions::Auto(rule) => rule.max,
+        }
+    }
 }
 
 /// How one run ended, for the summary.
@@ -99,6 +125,9 @@ pub struct Summary {
     /// The campaign's shards once merged (paths relative to `v1/`): one per table and partition.
     pub shards: Vec<String>,
     pub out: String,
+    /// With `--reps auto`: how each model's cell ended under the rule.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cells: Vec<CellOutcome>,
 }
 
 /// Receives progress (the CLI draws a bar; tests ignore it).
@@ -106,6 +135,8 @@ pub trait Progress {
     fn run_started(&self, model: &str, repetition: u32);
     fn prompt_done(&self);
     fn run_finished(&self, outcome: &RunOutcome);
+    /// `--reps auto` stopped a cell before its maximum: its remaining runs' prompts will not run.
+    fn prompts_not_needed(&self, _prompts: u64) {}
 }
 
 impl Campaign {
@@ -201,7 +232,8 @@ pub fn power_mode(c: &Campaign) -> (Option<String>, Option<i32>) {
 }
 
 /// Runs the campaign, committing each run as it ends, then merges the campaign's shards into one
-/// per table and partition ([`shards`]).
+/// per table and partition ([`shards`]). Under [`Repetitions::Auto`], each model's runs stop when
+/// the rule's decision after a run (stored in that run's row) is not `continue`.
 pub fn run(c: &Campaign, host: &HostFingerprint, progress: &dyn Progress) -> Result<Summary, String> {
     let commit = provenance::collector_git_commit()?;
     let llama_build_flags = provenance::llama_build_flags()?;
@@ -210,117 +242,84 @@ pub fn run(c: &Campaign, host: &HostFingerprint, progress: &dyn Progress) -> Res
     let config_json = c.run_config_json();
     let config_sha = Sha256Hex::of(config_json.as_bytes());
     let (power_mode, power_mode_id) = power_mode(c);
+    let provenance_now = rows::RunProvenance { commit, llama_build_flags, config_json, config_sha, power_mode, power_mode_id, host: host.clone() };
     let mut summary = Summary { out: c.out.display().to_string(), ..Default::default() };
     let mut campaign_shards = shards::CampaignShards::default();
 
     for model in &c.models {
-        for repetition in 0..c.repetitions {
+        // Every run the model can get, planned before any runs: their ids say which are stored,
+        // and the merge at the end takes in earlier shards of any of them.
+        let planned: Vec<Run> = (0..c.repetitions.max())
+            .map(|repetition| {
+                let mut run = rows::planned_run(c, model, repetition, &provenance_now);
+                run.run_id = run.compute_id();
+                run
+            })
+            .collect();
+        planned.iter().for_each(|run| campaign_shards.plan(run));
+        let model_name = planned.first().map(|run| run.model_name.clone());
+        let mut rule = match &c.repetitions {
+            Repetitions::Auto(rule) => Some(adaptive::CellRule::new(rule, &mut store, &c.out, &planned)?),
+            Repetitions::Fixed(_) => None,
+        };
+        for (repetition, run) in (0u32..).zip(planned) {
+            if rule.as_ref().is_some_and(adaptive::CellRule::stopped) {
+                progress.prompts_not_needed(u64::from(c.repetitions.max() - repetition) * c.prompts.prompts.len() as u64);
+                break;
+            }
             summary.runs_planned += 1;
-            let mut run = Run {
-                run_id: Sha256Hex::of(b""),
-                schema_version: SCHEMA_VERSION.into(),
-                device_label: c.device_label.clone(),
-                backend: c.backend,
-                power_mode: power_mode.clone(),
-                power_mode_id,
-                model_name: model.model_name(),
-                model_file_name: model.file_name.clone(),
-                model_sha256: model.sha256.clone(),
-                model_size_bytes: model.size_bytes,
-                model_architecture: model.header.as_ref().ok().and_then(|h| h.architecture.clone()),
-                model_n_params: None,
-                model_file_type: model.header.as_ref().ok().and_then(|h| h.file_type.clone()),
-                protocol: c.protocol,
-                repetition,
-                prompt_set_name: c.prompts.name.clone(),
-                prompt_set_sha256: c.prompts.sha256.clone(),
-                n_prompts: c.prompts.prompts.len() as u32,
-                max_output_tokens: c.max_output_tokens,
-                n_threads: c.n_threads,
-                n_gpu_layers: c.n_gpu_layers,
-                n_ctx: c.n_ctx,
-                n_batch: c.n_batch,
-                seed: c.seed,
-                run_config_json: Text(config_json.clone()),
-                run_config_sha256: config_sha.clone(),
-                chat_template_applied: None,
-                collector_version: env!("CARGO_PKG_VERSION").into(),
-                collector_git_commit: commit.clone(),
-                llama_cpp_sys_version: provenance::LLAMA_CPP_SYS_VERSION.into(),
-                llama_cpp_commit: provenance::llama_cpp_commit(),
-                ggml_version: None,
-                llama_build_flags: Text(llama_build_flags.clone()),
-                llama_system_info: Text(provenance::llama_system_info()),
-                host_fingerprint_sha256: host.sha256.clone(),
-                host_cpu_model: host.cpu_model.clone(),
-                host_cpu_logical_cores: host.cpu_logical_cores,
-                host_cpu_physical_cores: host.cpu_physical_cores,
-                host_ram_bytes: host.ram_bytes,
-                host_os: host.os.clone(),
-                host_kernel: host.kernel.clone(),
-                host_arch: host.arch.clone(),
-                host_gpu_name: host.gpu_name.clone(),
-                host_gpu_driver: host.gpu_driver.clone(),
-                host_cuda_version: host.cuda_version.clone(),
-                started_at: UtcMicros::now(),
-                finished_at: UtcMicros::now(),
-                status: RunStatus::Ok,
-                failure_reason: None,
-                exit_code: None,
-                exit_signal: None,
-                load_ms: None,
-                peak_rss_bytes: None,
-                peak_gpu_memory_bytes: None,
-                gpu_memory_kind: None,
-                gpu_memory_source: None,
-                gpu_memory_null_reason: None,
-                llama_device_buffer_bytes: None,
-                mean_power_w: None,
-                energy_j: None,
-                power_source: None,
-                power_null_reason: None,
-                telemetry_hz: c.telemetry_hz,
-                cpu_governor: None,
-                temp_max_c_start: None,
-                temp_max_c_end: None,
-                device_state_json: None,
-                weights_origin: Some(if model.synthetic().is_some() { WeightsOrigin::Synthetic } else { WeightsOrigin::Trained }),
-                synthetic_preset: model.synthetic().and_then(|s| s.preset.clone()),
-                synthetic_seed: model.synthetic().map(|s| s.seed),
-                synthetic_generator: model.synthetic().map(|s| Text(s.generator.clone())),
-                synthetic_source_sha256: model.synthetic().and_then(|s| s.source_sha256.as_deref().and_then(|h| Sha256Hex::parse(h).ok())),
-            };
-            run.run_id = run.compute_id();
-            campaign_shards.plan(&run);
             if store.existing_ids::<Run>().map_err(|e| e.to_string())?.contains(&run.run_id) {
                 summary.runs_skipped += 1;
+                if let Some(rule) = rule.as_mut() {
+                    rule.stored(&run.run_id);
+                }
                 for _ in 0..c.prompts.prompts.len() {
                     progress.prompt_done();
                 }
                 continue;
             }
             progress.run_started(&run.model_name, repetition);
-            let (run, generations, harness) = execute(c, model, run, progress)?;
-            let outcome = RunOutcome {
-                model: run.model_name.clone(),
-                repetition,
-                run_id: run.run_id.to_string(),
-                status: run.status.to_string(),
-                reason: run.failure_reason.as_ref().map(|r| r.0.clone()),
-                generations: generations.len(),
-                harness,
-            };
-            let mut batch = WriteBatch::default();
-            store.stage(&mut batch, vec![run]).map_err(|e| e.to_string())?;
-            store.stage(&mut batch, generations).map_err(|e| e.to_string())?;
-            campaign_shards.committed(store.commit(batch).map_err(|e| e.to_string())?);
+            let (mut run, generations, harness) = execute(c, model, run, progress)?;
+            if let Some(rule) = rule.as_mut() {
+                // Before the commit, so that the row holds the decision its run led to.
+                rule.decide(&mut run, &generations);
+            }
+            let outcome = commit_run(&mut store, &mut campaign_shards, run, generations, repetition, harness)?;
             summary.generations_written += outcome.generations;
             progress.run_finished(&outcome);
             summary.runs.push(outcome);
         }
+        if let (Some(rule), Some(name)) = (rule, model_name) {
+            summary.cells.push(rule.outcome(name));
+        }
     }
     summary.shards = campaign_shards.merge(&mut store, &c.out)?;
     Ok(summary)
+}
+
+/// Commits one run with its generations (one transaction).
+fn commit_run(
+    store: &mut Store,
+    campaign_shards: &mut shards::CampaignShards,
+    run: Run,
+    generations: Vec<Generation>,
+    repetition: u32,
+    harness: HarnessCost,
+) -> Result<RunOutcome, String> {
+    let outcome = RunOutcome {
+        model: run.model_name.clone(),
+        repetition,
+        run_id: run.run_id.to_string(),
+        status: run.status.to_string(),
+        reason: run.failure_reason.as_ref().map(|r| r.0.clone()),
+        generations: generations.len(),
+        harness,
+    };
+    let mut batch = WriteBatch::default();
+    store.stage(&mut batch, vec![run]).map_err(|e| e.to_string())?;
+    store.stage(&mut batch, generations).map_err(|e| e.to_string())?;
+    campaign_shards.committed(store.commit(batch).map_err(|e| e.to_string())?);
+    Ok(outcome)
 }
 
 /// Whether the kernel's OOM killer ended a process in our cgroup (cgroup v2 `memory.events`).
@@ -336,6 +335,7 @@ fn execute(c: &Campaign, model: &ModelFile, mut run: Run, progress: &dyn Progres
     let state_start = device_state::read_state(&Default::default());
     let job = c.job(model, false);
     let oom_before = oom_kills();
+    rows::page_cache_state(c, model, &mut run);
     run.started_at = UtcMicros::now();
     let mut on_event = |event: &Event| {
         if matches!(event, Event::Generation { .. } | Event::GenerationFailed { .. }) {

@@ -9,6 +9,8 @@ use edgebench_dataset::schema::v1::*;
 use edgebench_dataset::schema::{Sha256Hex, Text, UtcMicros};
 
 use super::{Campaign, Clock, HarnessCost};
+use crate::host::HostFingerprint;
+use crate::{page_cache, provenance};
 use crate::model_file::ModelFile;
 use crate::telemetry::{Series, monotonic_ns};
 use crate::worker::Event;
@@ -114,6 +116,7 @@ pub(super) fn run_telemetry(run: &mut Run, finished: &Finished, series: Option<&
                     let measured = series.window(t0, t1);
                     run.mean_power_w = measured.mean_power_w;
                     run.energy_j = measured.energy_j;
+                    run.energy_method = measured.energy_method;
                     run.power_source = measured.mean_power_w.and(series.power_source.clone());
                     run.power_null_reason = measured.mean_power_w.is_none().then(|| {
                         Text(measured.power_null_reason.clone().or(series.power_null_reason.clone()).unwrap_or_else(|| "no power sample in the run".into()))
@@ -132,6 +135,118 @@ pub(super) fn run_telemetry(run: &mut Run, finished: &Finished, series: Option<&
     if run.status == RunStatus::Ok && run.peak_rss_bytes.is_none() {
         run.status = RunStatus::Crashed;
         run.failure_reason = Some(Text("no memory sample of the worker could be taken (/proc unreadable)".into()));
+    }
+}
+
+/// What every run of one campaign shares: provenance, configuration, power mode and host.
+pub(super) struct RunProvenance {
+    pub commit: String,
+    pub llama_build_flags: String,
+    pub config_json: String,
+    pub config_sha: Sha256Hex,
+    pub power_mode: Option<String>,
+    pub power_mode_id: Option<i32>,
+    pub host: HostFingerprint,
+}
+
+/// The row of a planned run, before it runs: identity, configuration and provenance; status `ok`
+/// and every measurement null until [`settle_status`] and [`run_telemetry`] fill them.
+pub(super) fn planned_run(c: &Campaign, model: &ModelFile, repetition: u32, p: &RunProvenance) -> Run {
+    Run {
+        run_id: Sha256Hex::of(b""),
+        schema_version: SCHEMA_VERSION.into(),
+        device_label: c.device_label.clone(),
+        backend: c.backend,
+        power_mode: p.power_mode.clone(),
+        power_mode_id: p.power_mode_id,
+        model_name: model.model_name(),
+        model_file_name: model.file_name.clone(),
+        model_sha256: model.sha256.clone(),
+        model_size_bytes: model.size_bytes,
+        model_architecture: model.header.as_ref().ok().and_then(|h| h.architecture.clone()),
+        model_n_params: None,
+        model_file_type: model.header.as_ref().ok().and_then(|h| h.file_type.clone()),
+        protocol: c.protocol,
+        repetition,
+        prompt_set_name: c.prompts.name.clone(),
+        prompt_set_sha256: c.prompts.sha256.clone(),
+        n_prompts: c.prompts.prompts.len() as u32,
+        max_output_tokens: c.max_output_tokens,
+        n_threads: c.n_threads,
+        n_gpu_layers: c.n_gpu_layers,
+        n_ctx: c.n_ctx,
+        n_batch: c.n_batch,
+        seed: c.seed,
+        run_config_json: Text(p.config_json.clone()),
+        run_config_sha256: p.config_sha.clone(),
+        chat_template_applied: None,
+        collector_version: env!("CARGO_PKG_VERSION").into(),
+        collector_git_commit: p.commit.clone(),
+        llama_cpp_sys_version: provenance::LLAMA_CPP_SYS_VERSION.into(),
+        llama_cpp_commit: provenance::llama_cpp_commit(),
+        ggml_version: None,
+        llama_build_flags: Text(p.llama_build_flags.clone()),
+        llama_system_info: Text(provenance::llama_system_info()),
+        host_fingerprint_sha256: p.host.sha256.clone(),
+        host_cpu_model: p.host.cpu_model.clone(),
+        host_cpu_logical_cores: p.host.cpu_logical_cores,
+        host_cpu_physical_cores: p.host.cpu_physical_cores,
+        host_ram_bytes: p.host.ram_bytes,
+        host_os: p.host.os.clone(),
+        host_kernel: p.host.kernel.clone(),
+        host_arch: p.host.arch.clone(),
+        host_gpu_name: p.host.gpu_name.clone(),
+        host_gpu_driver: p.host.gpu_driver.clone(),
+        host_cuda_version: p.host.cuda_version.clone(),
+        started_at: UtcMicros::now(),
+        finished_at: UtcMicros::now(),
+        status: RunStatus::Ok,
+        failure_reason: None,
+        exit_code: None,
+        exit_signal: None,
+        load_ms: None,
+        peak_rss_bytes: None,
+        peak_gpu_memory_bytes: None,
+        gpu_memory_kind: None,
+        gpu_memory_source: None,
+        gpu_memory_null_reason: None,
+        llama_device_buffer_bytes: None,
+        mean_power_w: None,
+        energy_j: None,
+        power_source: None,
+        power_null_reason: None,
+        telemetry_hz: c.telemetry_hz,
+        cpu_governor: None,
+        temp_max_c_start: None,
+        temp_max_c_end: None,
+        device_state_json: None,
+        weights_origin: Some(if model.synthetic().is_some() { WeightsOrigin::Synthetic } else { WeightsOrigin::Trained }),
+        synthetic_preset: model.synthetic().and_then(|s| s.preset.clone()),
+        synthetic_seed: model.synthetic().map(|s| s.seed),
+        synthetic_generator: model.synthetic().map(|s| Text(s.generator.clone())),
+        synthetic_source_sha256: model.synthetic().and_then(|s| s.source_sha256.as_deref().and_then(|h| Sha256Hex::parse(h).ok())),
+        energy_method: None,
+        model_resident_fraction: None,
+        model_resident_null_reason: None,
+        cold_start_requested: Some(c.cold),
+        cold_start_failure_reason: None,
+        repetition_rule: None,
+        repetition_decision: None,
+    }
+}
+
+/// Drops the model file from the page cache first when the campaign asks for cold loads, then
+/// records how much of the file is resident as the worker is about to start. Measured in the
+/// parent just before the spawn: nothing reads the file in between but the worker's load.
+pub(super) fn page_cache_state(c: &Campaign, model: &ModelFile, run: &mut Run) {
+    if c.cold
+        && let Err(why) = page_cache::evict(&model.path)
+    {
+        run.cold_start_failure_reason = Some(Text(why));
+    }
+    match page_cache::residency(&model.path) {
+        Ok(r) => run.model_resident_fraction = Some(r.fraction()),
+        Err(why) => run.model_resident_null_reason = Some(Text(format!("mincore over the model file failed: {why}"))),
     }
 }
 
@@ -166,6 +281,7 @@ pub(super) fn generation_rows(c: &Campaign, run: &Run, events: &[Event], series:
                 g.peak_gpu_memory_bytes = window.as_ref().and_then(|w| w.peak_gpu_memory_bytes);
                 g.mean_power_w = power;
                 g.energy_j = energy;
+                g.energy_method = window.as_ref().and_then(|w| w.energy_method);
                 g.energy_per_output_token_j = energy.map(|e| e / f64::from(n));
                 g.power_null_reason = power.is_none().then(|| {
                     Text(match (&window, series) {
@@ -291,6 +407,7 @@ fn generation_row(run: &Run, c: &Campaign, index: u32, started_at: UtcMicros) ->
         relevance_model_sha256: None,
         relevance_null_reason: (run.weights_origin == Some(WeightsOrigin::Synthetic))
             .then(|| Text::from(SYNTHETIC_RELEVANCE.to_owned())),
+        energy_method: None,
     };
     g.generation_id = g.compute_id();
     g

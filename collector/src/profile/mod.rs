@@ -105,7 +105,7 @@ impl PhaseTotals {
     }
 }
 
-/// Takes `c.repetitions` captures of every model, committing each pair of phases as it ends (so
+/// Takes `c.repetitions.max()` captures of every model, committing each pair of phases as it ends (so
 /// that a crash loses at most the capture in flight), then merges the shards it wrote into one
 /// per partition in one store transaction (see [`crate::campaign`]: the same reasoning).
 /// `progress` receives one line per finished step.
@@ -117,12 +117,14 @@ pub fn run(c: &Campaign, host: &HostFingerprint, progress: &mut dyn FnMut(&str))
     let config_json = c.run_config_json();
     let mut summary = ProfileSummary { out: c.out.display().to_string(), ..Default::default() };
     let mut written = Vec::new();
+    // `collect profile` takes a fixed number of captures (`--captures`), never `--reps auto`.
+    let captures = c.repetitions.max();
     for model in &c.models {
-        for repetition in 0..c.repetitions {
+        for repetition in 0..captures {
             let name = model.model_name();
-            progress(&format!("{name} capture {}/{}: unprofiled worker", repetition + 1, c.repetitions));
+            progress(&format!("{name} capture {}/{}: unprofiled worker", repetition + 1, captures));
             let plain = worker(c, model, false)?;
-            progress(&format!("{name} capture {}/{}: profiling worker", repetition + 1, c.repetitions));
+            progress(&format!("{name} capture {}/{}: profiling worker", repetition + 1, captures));
             let captured_at = UtcMicros::now();
             let profiled = worker(c, model, true)?;
             let unprofiled = PhaseTotals::of(&plain.events);
@@ -154,7 +156,7 @@ pub fn run(c: &Campaign, host: &HostFingerprint, progress: &mut dyn FnMut(&str))
                 progress(&format!(
                     "{name} capture {}/{} {}: {} node signatures, {:.1}% of the phase's wall time, overhead {:.2}× ({:.3} ms/token profiled, {:.3} unprofiled)",
                     repetition + 1,
-                    c.repetitions,
+                    captures,
                     phase,
                     outcome.rows,
                     outcome.coverage * 100.0,

@@ -10,10 +10,12 @@
 //!   samples strictly inside the window plus the power interpolated at `t0` and `t1`.
 //! - The counter is used when the series has one; if it cannot bracket the window (a read
 //!   failed at the edge), power is integrated instead if it can.
-//! - A counter that did not advance across the window (NVML's on some GPUs updates more slowly
-//!   than a short generation lasts: an H100 counted nothing over windows of tens of ms) cannot
-//!   measure it; power is then integrated from the same source's power samples when they bracket
-//!   the window. [`WindowStats::energy_method`] says which of the two gave the value, so a reader
+//! - A counter that did not advance across the window, or whose update step (the median time
+//!   between its changes over the series) is more than half the window, cannot measure it: its
+//!   difference is zero, one or two steps depending on where the window falls (NVML's counter on
+//!   an H100 gave generations under 100 ms a mean power of 28 to 287 W, longer ones 136 to
+//!   171 W). Power is then integrated from the same source's power samples when they bracket the
+//!   window. [`WindowStats::energy_method`] says which of the two gave the value, so a reader
 //!   can keep them apart: the counter is exact between its updates, the integral only as good as
 //!   the sampling rate and the sensor's own averaging.
 //! - `mean_power_w = energy_j / (t1 − t0)`.
@@ -31,6 +33,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// How the energy of a window was obtained: the dataset's own enum, stored as is.
+pub use edgebench_dataset::schema::v1::EnergyMethod;
 use edgebench_dataset::schema::v1::MemoryKind;
 
 /// One sampler tick. `t_ns` is [`super::monotonic_ns`]; each quantity is `None` when its source
@@ -106,29 +110,6 @@ pub struct WindowStats {
     pub energy_method: Option<EnergyMethod>,
 }
 
-/// How the energy of a window was obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum EnergyMethod {
-    /// Difference of the source's cumulative energy counter, interpolated at the window's edges.
-    Counter,
-    /// Trapezoid integral of the source's power samples (a source without a counter).
-    PowerIntegral,
-    /// Trapezoid integral of the power samples because the counter did not advance within the
-    /// window (it updates more slowly than the window is long).
-    PowerIntegralCounterTooCoarse,
-}
-
-impl EnergyMethod {
-    /// As stored in the dataset.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EnergyMethod::Counter => "counter",
-            EnergyMethod::PowerIntegral => "power_integral",
-            EnergyMethod::PowerIntegralCounterTooCoarse => "power_integral_counter_too_coarse",
-        }
-    }
-}
-
 impl Series {
     /// Peaks, energy and mean power over `[t0_ns, t1_ns]` (monotonic-clock nanoseconds).
     pub fn window(&self, t0_ns: u64, t1_ns: u64) -> WindowStats {
@@ -166,13 +147,20 @@ impl Series {
             (None, Some(format!("empty window [{t0_ns}, {t1_ns}] ns")))
         } else {
             let by_counter = if s.iter().any(|x| x.energy_j.is_some()) {
+                // A window shorter than two of the counter's update steps holds zero, one or two
+                // steps depending on where it falls: its difference is quantised, not measured
+                // (H100 generations under 100 ms read 28 to 287 W where longer ones read
+                // 136 to 171 W). Power samples, where the source has them, integrate it instead.
+                let too_short = counter_step_ns(s).is_some_and(|step| t1_ns - t0_ns < 2 * step);
+                let integral = || trapezoid(s, t0_ns, t1_ns).map(|e| Ok((e, EnergyMethod::PowerIntegralCounterTooCoarse)));
                 match (interpolate(s, t0_ns, |x| x.energy_j), interpolate(s, t1_ns, |x| x.energy_j)) {
+                    (Some(e0), Some(e1)) if e1 > e0 && too_short && let Some(by_power) = integral() => Some(by_power),
                     (Some(e0), Some(e1)) if e1 > e0 => Some(Ok((e1 - e0, EnergyMethod::Counter))),
                     // A powered device never uses zero energy: the counter did not advance between
                     // the samples around this window (NVML's counter updates more slowly than
                     // 20 Hz on some GPUs), so the window is too short for it to measure.
-                    (Some(e0), Some(e1)) if e1 == e0 => Some(match trapezoid(s, t0_ns, t1_ns) {
-                        Some(e) => Ok((e, EnergyMethod::PowerIntegralCounterTooCoarse)),
+                    (Some(e0), Some(e1)) if e1 == e0 => Some(match integral() {
+                        Some(by_power) => by_power,
                         None => Err(format!(
                             "the energy counter did not advance within this {:.1} ms window (it updates more slowly than the window is long), and no power samples bracket it",
                             (t1_ns - t0_ns) as f64 / 1e6
@@ -238,6 +226,30 @@ fn interpolate(s: &[Sample], t: u64, get: fn(&Sample) -> Option<f64>) -> Option<
     }
     let f = (t - ta) as f64 / (tb - ta) as f64;
     Some(va + (vb - va) * f)
+}
+
+/// The energy counter's update step: the median time between successive samples whose counter
+/// values differ, over the whole series (`None` with fewer than three changes). A counter that
+/// updates at every sample has a step of one sampling period.
+fn counter_step_ns(s: &[Sample]) -> Option<u64> {
+    let mut changes = Vec::new();
+    let mut last: Option<(u64, f64)> = None;
+    for x in s {
+        let Some(e) = x.energy_j else { continue };
+        match last {
+            Some((_, prev)) if prev == e => {}
+            Some((t, _)) => {
+                changes.push(x.t_ns - t);
+                last = Some((x.t_ns, e));
+            }
+            None => last = Some((x.t_ns, e)),
+        }
+    }
+    if changes.len() < 3 {
+        return None;
+    }
+    changes.sort_unstable();
+    Some(changes[changes.len() / 2])
 }
 
 /// ∫ power dt over `[t0, t1]`, J, by the trapezoid rule; `None` without bracketing samples.

@@ -22,7 +22,7 @@ pub use values::*;
 
 /// The version the writer writes: in every new row's `schema_version` and every new shard's
 /// footer. Always the last of [`VERSIONS`].
-pub const SCHEMA_VERSION: &str = "1.3";
+pub const SCHEMA_VERSION: &str = "1.4";
 
 /// Every version of schema v1, oldest first, with what it added (the columns themselves are
 /// derived from the fields' `#[since]`). Shards of each are valid and readable.
@@ -45,6 +45,12 @@ pub const VERSIONS: &[SchemaVersion] = &[
         added: "runs of synthetic-weight models (`collect synth`): where the weights come from, the preset, \
                 seed and generator that made them or the file whose shapes they copy; generations say why \
                 relevance is null",
+    },
+    SchemaVersion {
+        version: "1.4",
+        added: "how energy was obtained (counter or power integral); whether the model file was in the page \
+                cache when a run started, and whether a cold start was asked for; the adaptive repetition \
+                rule of `collect run --reps auto` and its decision after each run",
     },
 ];
 
@@ -244,6 +250,37 @@ define_table! {
         /// sha256 of the GGUF whose metadata, shapes, types and tokenizer a synthetic twin copies.
         #[since = "1.3"]
         pub synthetic_source_sha256: Option<Sha256Hex>,
+        /// How `energy_j` and `mean_power_w` were obtained from `power_source`; null when they are.
+        #[since = "1.4"]
+        pub energy_method: Option<EnergyMethod>,
+        /// Share of the model file's pages that were in the OS page cache when the worker started
+        /// (`mincore` over the mapped file, 0 to 1): near 0 is a cold load from storage, 1 a warm
+        /// one from memory, which loads several times faster. Null with the reason when unknown.
+        #[unit = "fraction"]
+        #[since = "1.4"]
+        pub model_resident_fraction: Option<f64>,
+        /// Why `model_resident_fraction` is null.
+        #[since = "1.4"]
+        pub model_resident_null_reason: Option<Text>,
+        /// Whether the run asked for a cold start (`collect run --cold`: the model file dropped from
+        /// the page cache before the worker started). Null in rows written before schema 1.4.
+        #[since = "1.4"]
+        pub cold_start_requested: Option<bool>,
+        /// Why the file could not be dropped from the page cache although a cold start was asked
+        /// for (the OS offers no way, or the call failed); `model_resident_fraction` says what was
+        /// left.
+        #[since = "1.4"]
+        pub cold_start_failure_reason: Option<Text>,
+        /// The adaptive repetition rule of the campaign (`collect run --reps auto`) as canonical
+        /// JSON: minimum and maximum runs, target half-width of the median interval relative to the
+        /// median, the level of the interval reported (0.95) and of the one the rule checks
+        /// (`decision_level`, 0.975: stopping early on the 95% interval itself would let its
+        /// coverage fall below 95%), and the metrics it watches. Null for a fixed count.
+        #[since = "1.4"]
+        pub repetition_rule: Option<Text>,
+        /// What the rule decided after this run, from the cell's runs up to and including it.
+        #[since = "1.4"]
+        pub repetition_decision: Option<RepetitionDecision>,
     }
 }
 
@@ -344,6 +381,9 @@ define_table! {
         /// its outputs carry no meaning to score).
         #[since = "1.3"]
         pub relevance_null_reason: Option<Text>,
+        /// How `energy_j` was obtained from the run's power source; null when it is.
+        #[since = "1.4"]
+        pub energy_method: Option<EnergyMethod>,
     }
 }
 

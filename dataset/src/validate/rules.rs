@@ -253,6 +253,29 @@ pub fn check_run(r: &Run, c: &mut Checker) {
     c.range("temp_max_c_start", r.temp_max_c_start, -50.0, 150.0, "°C");
     c.range("temp_max_c_end", r.temp_max_c_end, -50.0, 150.0, "°C");
     c.json_object("device_state_json", r.device_state_json.as_ref());
+    check_run_1_4(r, c);
+}
+
+/// The columns schema 1.4 added to `runs`: consistent whenever present. None is required: the
+/// store raises rows it rewrites (scoring, compaction) to the current version, and a row measured
+/// before 1.4 has no value to give them.
+fn check_run_1_4(r: &Run, c: &mut Checker) {
+    if r.model_resident_fraction.is_some() && r.model_resident_null_reason.is_some() {
+        c.fail("model_resident_null_reason", "is set although model_resident_fraction has a value", "keep the value or the reason, not both");
+    }
+    if r.energy_j.is_none() {
+        c.absent("energy_method", &r.energy_method, "energy_j is null");
+    }
+    c.range("model_resident_fraction", r.model_resident_fraction, 0.0, 1.0, "");
+    if r.cold_start_failure_reason.is_some() && r.cold_start_requested != Some(true) {
+        c.fail("cold_start_failure_reason", "is set but no cold start was asked for (cold_start_requested is not true)", "record the reason only for runs of `collect run --cold`");
+    }
+    match (&r.repetition_rule, &r.repetition_decision) {
+        (Some(rule), Some(_)) => c.json_object("repetition_rule", Some(rule)),
+        (Some(_), None) => c.fail("repetition_decision", "is null but repetition_rule is set", "record what the rule decided after this run"),
+        (None, Some(_)) => c.fail("repetition_decision", "is set but repetition_rule is null", "record the rule that decided"),
+        (None, None) => {}
+    }
 }
 
 pub fn check_generation(g: &Generation, c: &mut Checker) {
@@ -264,6 +287,9 @@ pub fn check_generation(g: &Generation, c: &mut Checker) {
     c.label("model_name", &g.model_name);
     c.label("prompt_id", &g.prompt_id);
     c.timestamps("started_at", g.started_at, None);
+    if g.energy_j.is_none() {
+        c.absent("energy_method", &g.energy_method, "energy_j is null");
+    }
     match g.status {
         GenerationStatus::Ok => {
             let when = "status is `ok`";

@@ -140,7 +140,8 @@ pub fn place(root: &Path, table: &str, device: &str, model: &str, bytes: &[u8], 
 
 /// Encodes rows as the writer of an older schema `version` did and places them in their
 /// partition, listed under that version.
-pub fn place_rows_at<T: Table>(root: &Path, mut rows: Vec<T>, version: &str) -> String {
+pub fn place_rows_at<T: Table>(root: &Path, rows: Vec<T>, version: &str) -> String {
+    let mut rows = fixtures::as_of_version(rows, version);
     let (device, model) = rows[0].partition();
     let bytes = fixtures::encode_at_version(&mut rows, version).unwrap();
     place(root, T::schema().name, &device, &model, &bytes, true)

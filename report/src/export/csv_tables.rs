@@ -35,7 +35,7 @@ impl Exporter for CsvTables {
     }
 }
 
-const MEDIANS_HEADER: &str = "device,backend,power_mode,protocol,model,quantization,weights_origin,metric,unit,n,median,ci_low,ci_high,ci_level,runs_ok,runs_failed\n";
+const MEDIANS_HEADER: &str = "device,backend,power_mode,protocol,model,quantization,weights_origin,page_cache,metric,unit,replicate,n,median,ci_low,ci_high,ci_level,runs_ok,runs_failed,outputs_repeat,max_tokens_share,eos_share\n";
 
 fn table_csv(table: &TableDoc) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -68,8 +68,10 @@ mod tests {
             model: "m".into(),
             quantization: None,
             weights_origin: "trained",
+            page_cache: None,
             metric: "load_ms",
             unit: "ms",
+            replicate: "runs",
             n: 1,
             median: 1.0,
             ci_low: None,
@@ -77,6 +79,9 @@ mod tests {
             ci_level: None,
             runs_ok: 1,
             runs_failed: 0,
+            outputs_repeat: None,
+            max_tokens_share: None,
+            eos_share: None,
         };
         let mut writer = csv::Writer::from_writer(Vec::new());
         writer.serialize(&record).unwrap();

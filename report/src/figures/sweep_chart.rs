@@ -264,7 +264,7 @@ fn min_max(values: &[f64]) -> (f64, f64) {
 }
 
 /// A linear axis on 1-2-5 steps around the values, not anchored at zero.
-fn fitted_linear(values: &[f64]) -> ValueAxis {
+pub(super) fn fitted_linear(values: &[f64]) -> ValueAxis {
     let (min, max) = min_max(values);
     let span = if max > min { max - min } else { max.abs().max(1.0) * 0.2 };
     let (min, max) = (min - 0.08 * span, max + 0.08 * span);

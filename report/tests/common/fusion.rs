@@ -81,11 +81,19 @@ impl Sweep {
     /// vector size.
     fn bandwidth_bytes_per_us(&self, vector_bytes: u64) -> f64 {
         let in_cache = self.llc_bytes.is_some_and(|llc| 3 * vector_bytes <= llc);
-        (if in_cache { self.cache_gb_s } else { self.memory_gb_s }) * 1e3
+        (if in_cache {
+            self.cache_gb_s
+        } else {
+            self.memory_gb_s
+        }) * 1e3
     }
 
     fn traffic_vectors(&self) -> (f64, f64) {
-        if self.write_allocate == Some(true) { (4.0, 7.0) } else { (3.0, 5.0) }
+        if self.write_allocate == Some(true) {
+            (4.0, 7.0)
+        } else {
+            (3.0, 5.0)
+        }
     }
 
     /// The model's time (µs) of a variant at `elements` of `dtype`, before jitter.
@@ -95,7 +103,9 @@ impl Sweep {
         let (fused, unfused) = self.traffic_vectors();
         match variant {
             FusionVariant::Unfused => 2.0 * self.launch_us + unfused * v as f64 / bw,
-            FusionVariant::Fused => self.launch_us + fused * v as f64 / (bw * self.fused_efficiency),
+            FusionVariant::Fused => {
+                self.launch_us + fused * v as f64 / (bw * self.fused_efficiency)
+            }
         }
     }
 
@@ -104,7 +114,11 @@ impl Sweep {
     pub fn stream_gb_s(&self, dtype: &str, elements: u64) -> (f64, f64) {
         let v = elements * element_bytes(dtype);
         let bw = self.bandwidth_bytes_per_us(v) / 1e3;
-        let wa = if self.write_allocate == Some(true) { 1.0 } else { 0.0 };
+        let wa = if self.write_allocate == Some(true) {
+            1.0
+        } else {
+            0.0
+        };
         (bw * 2.0 / (2.0 + wa), bw * 3.0 / (3.0 + wa))
     }
 
@@ -115,7 +129,13 @@ impl Sweep {
                 let elements = 1u64 << e;
                 for rep in 0..self.reps {
                     for variant in [FusionVariant::Unfused, FusionVariant::Fused] {
-                        out.push(self.row(variant, dtype, elements, rep, self.model_us(variant, dtype, elements) * jitter(rep)));
+                        out.push(self.row(
+                            variant,
+                            dtype,
+                            elements,
+                            rep,
+                            self.model_us(variant, dtype, elements) * jitter(rep),
+                        ));
                     }
                 }
             }
@@ -123,7 +143,14 @@ impl Sweep {
         out
     }
 
-    pub fn row(&self, variant: FusionVariant, dtype: &str, elements: u64, rep: u32, elapsed_us: f64) -> Microbench {
+    pub fn row(
+        &self,
+        variant: FusionVariant,
+        dtype: &str,
+        elements: u64,
+        rep: u32,
+        elapsed_us: f64,
+    ) -> Microbench {
         let mut m = fixtures::microbench(self.device, variant, rep, elapsed_us);
         m.backend = self.backend;
         m.dtype = dtype.to_owned();
@@ -135,7 +162,9 @@ impl Sweep {
         m.bytes_moved = vectors * elements * element_bytes(dtype);
         if self.sweep_columns {
             let (copy, triad) = self.stream_gb_s(dtype, elements);
-            m.sweep_id = Some(Sha256Hex::of(format!("sweep {} {}", self.device, self.backend).as_bytes()));
+            m.sweep_id = Some(Sha256Hex::of(
+                format!("sweep {} {}", self.device, self.backend).as_bytes(),
+            ));
             m.threads = (self.backend == Backend::Cpu).then_some(2);
             m.launch_config_json = Some(
                 match self.backend {
@@ -170,7 +199,11 @@ pub fn median_us(model_us: f64, reps: u32) -> f64 {
     let mut v: Vec<f64> = (0..reps).map(|r| model_us * jitter(r)).collect();
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 /// Commits `rows` to the dataset under `root` (created if missing).
@@ -183,8 +216,10 @@ pub fn write_microbench(root: &Path, rows: Vec<Microbench>) {
 
 /// Imports the paper's own published rows (Fig. 10 among them) into the dataset under `root`.
 pub fn import_paper(root: &Path) {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dataset/sources/liu2026edge.published.jsonl");
-    edgebench_dataset::published_source::import_file(root, &source).expect("import the paper's published rows");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../dataset/sources/liu2026edge.published.jsonl");
+    edgebench_dataset::published_source::import_file(root, &source)
+        .expect("import the paper's published rows");
 }
 
 /// Writes `rows` as one shard of schema `version` (as an older collector wrote them) and has the
@@ -193,10 +228,16 @@ pub fn write_old_shard(root: &Path, mut rows: Vec<Microbench>, version: &str) {
     drop(Store::open(root).expect("open store"));
     let (device, model) = rows[0].partition();
     let bytes = fixtures::encode_at_version(&mut rows, version).expect("encode an old shard");
-    let rel = format!("microbench/device={device}/model={model}/{}.parquet", Sha256Hex::of(&bytes));
+    let rel = format!(
+        "microbench/device={device}/model={model}/{}.parquet",
+        Sha256Hex::of(&bytes)
+    );
     let path = root.join("v1").join(&rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, bytes).unwrap();
     let (mut store, _) = Store::open(root).expect("open store");
-    assert_eq!(store.adopt_unlisted().expect("adopt the old shard"), vec![rel]);
+    assert_eq!(
+        store.adopt_unlisted().expect("adopt the old shard"),
+        vec![rel]
+    );
 }

@@ -140,3 +140,30 @@ string_enum! {
         Synthetic = "synthetic",
     }
 }
+
+string_enum! {
+    /// How an energy value was obtained from its power source.
+    pub enum EnergyMethod {
+        /// Difference of the source's cumulative energy counter (RAPL, NVML on Volta and newer),
+        /// interpolated at the window's edges.
+        Counter = "counter",
+        /// Trapezoid integral of the source's power samples (a source without a counter: INA3221,
+        /// tegrastats, older NVML GPUs).
+        PowerIntegral = "power_integral",
+        /// Trapezoid integral of the power samples because the counter did not advance within the
+        /// window (NVML's counter on some GPUs updates more slowly than a short generation lasts).
+        PowerIntegralCounterTooCoarse = "power_integral_counter_too_coarse",
+    }
+}
+
+string_enum! {
+    /// What an adaptive repetition rule (`collect run --reps auto`) decided after a run.
+    pub enum RepetitionDecision {
+        /// The target was not met yet: another run followed (or would have).
+        Continue = "continue",
+        /// Every primary metric's median interval was within the target: the cell stopped.
+        TargetMet = "target_met",
+        /// The maximum number of runs was reached before the target.
+        MaximumReached = "maximum_reached",
+    }
+}
