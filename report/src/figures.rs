@@ -36,7 +36,8 @@
 use std::ops::Range;
 
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::chart::MeshStyle;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -195,6 +196,21 @@ fn mix(a: RGBColor, b: RGBColor, t: f64) -> RGBColor {
 fn text_on(fill: RGBColor) -> RGBColor {
     let luma = 0.2126 * f64::from(fill.0) + 0.7152 * f64::from(fill.1) + 0.0722 * f64::from(fill.2);
     if luma > 128.0 { INK } else { WHITE }
+}
+
+/// The mesh every Cartesian chart shares: light grid lines, ink axes, tick and label sizes.
+fn house_mesh<'m, 'a, 'b, X, Y, XT, YT, DB>(mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>) -> &'m mut MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged<ValueType = XT> + ValueFormatter<XT>,
+    Y: Ranged<ValueType = YT> + ValueFormatter<YT>,
+    DB: DrawingBackend,
+{
+    mesh.bold_line_style(BLACK.mix(0.14))
+        .light_line_style(BLACK.mix(0.05))
+        .axis_style(INK)
+        .set_all_tick_mark_size(TICK_SIZE)
+        .label_style(text_style(TICK_PX, INK))
+        .axis_desc_style(text_style(DESC_PX, INK))
 }
 
 fn text_style(px: f64, color: RGBColor) -> TextStyle<'static> {

@@ -153,15 +153,7 @@ fn draw_bar_plot<Y: Ranged<ValueType = f64>>(
         .y_label_area_size(plan.y_area)
         .build_cartesian_2d(x, y)?;
     let format = |v: &f64| format_tick(*v);
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .bold_line_style(BLACK.mix(0.14))
-        .light_line_style(BLACK.mix(0.05))
-        .axis_style(INK)
-        .set_all_tick_mark_size(TICK_SIZE)
-        .label_style(text_style(TICK_PX, INK))
-        .axis_desc_style(text_style(DESC_PX, INK))
+    house_mesh(chart.configure_mesh().disable_x_mesh())
         .y_label_formatter(&format)
         .y_desc(plan.y_label.clone())
         .draw()?;

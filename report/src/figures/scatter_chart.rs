@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use serde::Serialize;
 
 use super::sweep_chart::fitted_linear;
-use super::{
+use super::{house_mesh, 
     Area, Bar, DESC_PX, Drawn, INK, LEGEND_PX, LEGEND_TEXT_GAP, LegendGrid, MARGIN_BOTTOM, MARGIN_LEFT,
     MARGIN_RIGHT, MARGIN_TOP, MIN_PLOT_HEIGHT, NOTE_PX, TICK_PX, TICK_SIZE, Ticked, ValueAxis, WIDTH, BASE_HEIGHT, anchored,
     clean, cols_in, ellipsize, empty_svg, format_tick, render, shorten_label, swatch, text_style, text_width, usable,
@@ -173,14 +173,7 @@ where
         .y_label_area_size(plan.y_area)
         .build_cartesian_2d(x, y)?;
     let format = |v: &f64| format_tick(*v);
-    chart
-        .configure_mesh()
-        .bold_line_style(BLACK.mix(0.14))
-        .light_line_style(BLACK.mix(0.05))
-        .axis_style(INK)
-        .set_all_tick_mark_size(TICK_SIZE)
-        .label_style(text_style(TICK_PX, INK))
-        .axis_desc_style(text_style(DESC_PX, INK))
+    house_mesh(&mut chart.configure_mesh())
         .x_label_formatter(&format)
         .y_label_formatter(&format)
         .x_desc(plan.x_label.clone())

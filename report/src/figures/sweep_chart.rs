@@ -15,7 +15,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 use serde::Serialize;
 
-use super::{
+use super::{house_mesh, 
     Area, Bar, DESC_PX, Drawn, INK, LEGEND_MAX_COLS, LEGEND_PX, LEGEND_TEXT_GAP, LegendGrid,
     MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MIN_PLOT_HEIGHT, MUTED, NOTE_PX, Scale, TICK_PX, TICK_SIZE,
     Ticked, ValueAxis, WIDTH, BASE_HEIGHT, anchored, clean, cols_in, ellipsize, ellipsize_keeping_suffix, empty_svg,
@@ -384,14 +384,7 @@ fn draw_sweep_plot<Y: Ranged<ValueType = f64>>(area: &Area<'_>, plan: &SweepPlan
         .build_cartesian_2d(x, y)?;
     let x_format = |v: &f64| crate::format::binary_bytes(v.round() as u64);
     let y_format = |v: &f64| format_tick(*v);
-    chart
-        .configure_mesh()
-        .bold_line_style(BLACK.mix(0.14))
-        .light_line_style(BLACK.mix(0.05))
-        .axis_style(INK)
-        .set_all_tick_mark_size(TICK_SIZE)
-        .label_style(text_style(TICK_PX, INK))
-        .axis_desc_style(text_style(DESC_PX, INK))
+    house_mesh(&mut chart.configure_mesh())
         .x_label_formatter(&x_format)
         .y_label_formatter(&y_format)
         .x_desc(plan.x_label.clone())
