@@ -4,8 +4,7 @@
 
 use serde::Serialize;
 
-use crate::analysis::{Analysis, CellKey, Comparison, Outputs, SYNTHETIC_NOTE, WeightsOrigin, published_matches};
-use crate::figures::{self, BarChart, BarSeries, BarValue, Scale};
+use crate::analysis::{Analysis, CellKey, Outputs, SYNTHETIC_NOTE, WeightsOrigin};
 use crate::findings::{self, Finding, Verdict};
 use crate::format;
 use crate::metrics::Metric;
@@ -16,8 +15,10 @@ mod energy;
 mod fusion;
 mod inventory;
 mod kernels;
+mod measure_figure;
+mod measure_table;
+mod published;
 
-use context::Context;
 
 /// Everything the templates see.
 #[derive(Debug, Clone, Serialize)]
@@ -159,8 +160,8 @@ pub fn build(analysis: &Analysis) -> ReportDocument {
     let mut figures = Vec::new();
     let mut tables = vec![inventory::coverage_table(analysis), inventory::models_table(analysis), inventory::devices_table(analysis)];
     for metric in figure_order() {
-        let table = metric_table(analysis, metric);
-        figures.push(metric_figure(analysis, metric, &table.id));
+        let table = measure_table::metric_table(analysis, metric);
+        figures.push(measure_figure::metric_figure(analysis, metric, &table.id));
         tables.push(table);
     }
     let (energy_figure, energy_table) = energy::energy_section(analysis);
@@ -172,8 +173,8 @@ pub fn build(analysis: &Analysis) -> ReportDocument {
     let (fusion_figures, fusion_tables) = fusion::fusion_section(analysis);
     figures.extend(fusion_figures);
     tables.extend(fusion_tables);
-    tables.push(ratio_table(analysis));
-    tables.push(published_table(analysis));
+    tables.push(measure_table::ratio_table(analysis));
+    tables.push(published::published_table(analysis));
 
     let verdict_counts = [Verdict::Supported, Verdict::Contradicted, Verdict::InsufficientData]
         .into_iter()
@@ -247,213 +248,6 @@ fn cell_columns(key: &CellKey) -> [String; 5] {
         key.protocol.map(|p| p.to_string()).unwrap_or_else(|| MISSING.to_owned()),
         key.model_key().label(),
     ]
-}
-
-fn metric_table(analysis: &Analysis, metric: Metric) -> TableDoc {
-    let mut rows = Vec::new();
-    let published: Vec<_> = analysis.published.iter().filter(|p| p.metric == Some(metric)).collect();
-    let mut matched = vec![false; published.len()];
-    for cell in &analysis.cells {
-        let Some(estimate) = cell.estimates.get(&metric) else { continue };
-        let quoted: Vec<String> = published
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| published_matches(&p.row, &cell.key))
-            .map(|(i, p)| {
-                matched[i] = true;
-                published_value(metric, p)
-            })
-            .collect();
-        let [device, backend, mode, protocol, model] = cell_columns(&cell.key);
-        let replicate = cell.replicates[&metric];
-        let mut cells = vec![
-            device,
-            backend,
-            mode,
-            protocol,
-            model,
-            estimate.n.to_string(),
-            replicate.as_str().to_owned(),
-            format::metric_value(metric, estimate.median),
-            format::interval(metric, estimate, replicate),
-        ];
-        cells.extend(Context::of(metric).iter().map(|c| c.value(cell)));
-        cells.push(if quoted.is_empty() { MISSING.to_owned() } else { quoted.join("; ") });
-        rows.push(RowDoc { cells, published: false });
-    }
-    for (p, _) in published.iter().zip(&matched).filter(|(_, m)| !**m) {
-        let row = &p.row;
-        let mut cells = vec![
-            row.device_label.clone(),
-            row.backend.map(|b| b.to_string()).unwrap_or_else(|| MISSING.to_owned()),
-            row.power_mode.clone().unwrap_or_else(|| MISSING.to_owned()),
-            MISSING.to_owned(),
-            match (&row.model_name, &row.model_precision) {
-                (Some(m), Some(q)) => format!("{m} ({q})"),
-                (Some(m), None) => m.clone(),
-                (None, _) => MISSING.to_owned(),
-            },
-        ];
-        cells.extend(std::iter::repeat_n(MISSING.to_owned(), 4 + Context::of(metric).len()));
-        cells.push(published_value(metric, p));
-        rows.push(RowDoc { cells, published: true });
-    }
-    TableDoc {
-        id: metric.key().to_owned(),
-        title: format!("Median {} ({})", metric.label(), metric.unit()),
-        caption: format!(
-            "Median of {} ({}) over the cell's replicates, with its distribution-free {}% confidence interval; n counts the replicates the next column names ({}). Published values are quoted from the paper, marked with their section; rows without measurements show only the published value.{}{}",
-            metric.label(),
-            metric.definition(),
-            format::level(LEVEL),
-            metric.replication().describe(),
-            Context::of(metric).iter().map(|c| c.explain()).filter(|e| !e.is_empty()).map(|e| format!(" {e}")).collect::<String>(),
-            synthetic_caption(analysis, metric)
-        ),
-        columns: {
-            let median = format!("Median ({})", metric.unit());
-            let mut columns: Vec<String> =
-                ["Device", "Back-end", "Mode", "Protocol", "Model", "n", "Replicate", &median, "95% CI"].map(String::from).to_vec();
-            columns.extend(Context::of(metric).iter().map(|c| c.header().to_owned()));
-            columns.push("Published".to_owned());
-            columns
-        },
-        rows,
-        empty_message: format!("No run in the dataset has a {} yet.", metric.label()),
-    }
-}
-
-fn published_value(metric: Metric, p: &crate::analysis::PublishedValue) -> String {
-    let shown = p.value.map(|v| format::metric_value(metric, v)).unwrap_or_else(|| format::sig3(p.row.value));
-    let mut s = format!("{shown} ({} §{})", p.row.citation_key, p.row.section);
-    if p.row.ambiguity.is_some() {
-        s.push_str(" ambiguous");
-    }
-    s
-}
-
-fn metric_figure(analysis: &Analysis, metric: Metric, table_id: &str) -> FigureDoc {
-    let models: Vec<_> = analysis
-        .model_keys()
-        .into_iter()
-        .filter(|m| analysis.cells.iter().any(|c| &c.key.model_key() == m && c.estimates.contains_key(&metric)))
-        .collect();
-    let platforms: Vec<_> = analysis
-        .platforms()
-        .into_iter()
-        .filter(|p| analysis.cells.iter().any(|c| &c.key.platform() == p && c.estimates.contains_key(&metric)))
-        .collect();
-    let series: Vec<BarSeries> = platforms
-        .iter()
-        .map(|platform| BarSeries {
-            name: platform.label(),
-            values: models
-                .iter()
-                .map(|model| {
-                    let cell = analysis.cells.iter().find(|c| &c.key.platform() == platform && &c.key.model_key() == model)?;
-                    let e = cell.estimates.get(&metric)?;
-                    let f = metric.display_factor();
-                    Some(BarValue {
-                        value: e.median * f,
-                        low: e.interval.map(|i| i.low * f),
-                        high: e.interval.map(|i| i.high * f),
-                    })
-                })
-                .collect(),
-        })
-        .collect();
-    let chart = BarChart {
-        y_label: format!("{} ({})", metric.label(), metric.unit()),
-        groups: models.iter().map(|m| m.label()).collect(),
-        series,
-        scale: Scale::Auto,
-    };
-    let empty = models.is_empty();
-    let svg = if empty {
-        figures::empty_svg(&format!("no data: no run has a {}", metric.label()))
-    } else {
-        figures::bar_chart_svg(&chart)
-    };
-    let paper = metric.paper_figure().map(|n| format!(" (the paper's Fig. {n})")).unwrap_or_default();
-    let scale = if !empty && figures::use_log_scale(&chart) { " Log scale." } else { "" };
-    FigureDoc {
-        id: metric.key().to_owned(),
-        title: format!("{}{paper}", format::capitalise(metric.label())),
-        caption: format!(
-            "Median {} ({}) per model (groups) and platform (bars); error bars are {}% confidence intervals of the median, absent where a cell has fewer than {} replicates (runs, or prompts: see the table). A missing bar means no data, not zero.{scale}{}",
-            metric.label(),
-            metric.unit(),
-            format::level(LEVEL),
-            min_runs_for_interval(LEVEL),
-            synthetic_caption(analysis, metric)
-        ),
-        file: format!("figures/{}.svg", metric.key()),
-        svg,
-        empty,
-        tables: vec![table_id.to_owned()],
-    }
-}
-
-fn ratio_table(analysis: &Analysis) -> TableDoc {
-    let rows = analysis
-        .ratios
-        .iter()
-        .map(|r| RowDoc {
-            cells: vec![
-                r.comparison.title().to_owned(),
-                r.metric.label().to_owned(),
-                format!("{}, {}", r.numerator.platform().label(), r.numerator.model_key().label()),
-                format!("{}, {}", r.denominator.platform().label(), r.denominator.model_key().label()),
-                format::ratio(&r.estimate),
-            ],
-            published: false,
-        })
-        .collect();
-    TableDoc {
-        id: "ratios".to_owned(),
-        title: "Ratios".to_owned(),
-        caption: format!(
-            "Ratio of medians (first cell / second cell) for cells that differ in one factor ({}), with a conservative {}% interval (each median's interval at 97.5%, Bonferroni). Both cells of a ratio have weights of the same origin.{}",
-            Comparison::ALL.iter().map(|c| c.title()).collect::<Vec<_>>().join("; "),
-            format::level(LEVEL),
-            synthetic_note(analysis.ratios.iter().any(|r| r.numerator.weights == WeightsOrigin::Synthetic))
-        ),
-        columns: ["Comparison", "Metric", "Cell", "Against", "Ratio [95% CI]"].map(String::from).to_vec(),
-        rows,
-        empty_message: "No two cells differ in exactly one factor yet.".to_owned(),
-    }
-}
-
-fn published_table(analysis: &Analysis) -> TableDoc {
-    let rows = analysis
-        .published
-        .iter()
-        .map(|p| {
-            let r = &p.row;
-            RowDoc {
-                cells: vec![
-                    format!("{} §{}", r.citation_key, r.section),
-                    r.device_label.clone(),
-                    r.backend.map(|b| b.to_string()).unwrap_or_else(|| MISSING.to_owned()),
-                    r.power_mode.clone().unwrap_or_else(|| MISSING.to_owned()),
-                    r.model_name.clone().unwrap_or_else(|| MISSING.to_owned()),
-                    r.metric.clone(),
-                    format!("{} {}", format::sig3(r.value), r.unit),
-                    r.quote.0.clone(),
-                    r.ambiguity.as_ref().map(|a| a.0.clone()).unwrap_or_default(),
-                ],
-                published: true,
-            }
-        })
-        .collect();
-    TableDoc {
-        id: "published".to_owned(),
-        title: "Published values".to_owned(),
-        caption: "Every number the dataset's `published` table holds, with the sentence it is quoted from and what the text leaves unclear.".to_owned(),
-        columns: ["Source", "Device", "Back-end", "Mode", "Model", "Metric", "Value", "Quote", "Ambiguity"].map(String::from).to_vec(),
-        rows,
-        empty_message: "The dataset holds no published values yet.".to_owned(),
-    }
 }
 
 fn median_records(analysis: &Analysis) -> Vec<MedianRecord> {
