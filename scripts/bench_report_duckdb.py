@@ -15,7 +15,11 @@ DATASET_DIR.
 The query is timed whole, reading the files included, in a fresh in-process database each round
 (so no DuckDB cache carries over), after one warm-up round; the median over ROUNDS is printed.
 Then every cell × metric is compared with MEDIANS_CSV (n exactly, median within a relative
-1e-9); a cell × metric that only one side has is a mismatch too. Exit status 1 on any mismatch.
+1e-9); a cell × metric that only one side has is a mismatch too. The interval columns are the
+report's alone (the recipe does not compute intervals), but each row's confidence level is
+checked to be the same number twice: `ci_level_percent` (for people: 96.5) is `ci_level_exact`
+(the fraction: 0.9648437499999976) in per cent to the digits shown, never 100 for a level below
+1, and the two are empty together. Exit status 1 on any mismatch.
 
 The recipe's glob reads every shard file on disk; the report reads the shards the manifest lists. On a
 dataset written by the store (as the benchmark's is) the two are the same.
@@ -86,6 +90,22 @@ def read_report(path):
     return out
 
 
+def level_problems(path):
+    """Rows of MEDIANS_CSV whose two confidence-level columns disagree (see the module doc)."""
+    problems = []
+    with open(path, newline="", encoding="utf-8") as f:
+        for line, row in enumerate(csv.DictReader(f), start=2):
+            percent, exact = row["ci_level_percent"], row["ci_level_exact"]
+            if (percent == "") != (exact == ""):
+                problems.append(f"line {line}: ci_level_percent={percent!r} but ci_level_exact={exact!r}")
+            elif percent:
+                shown = percent.split(".")[1] if "." in percent else ""
+                # The exact level rounded to the digits shown must print as the percentage shown.
+                if f"{float(exact) * 100:.{len(shown)}f}" != percent or (float(exact) < 1 and float(percent) >= 100):
+                    problems.append(f"line {line}: ci_level_percent={percent} is not ci_level_exact={exact} in per cent")
+    return problems
+
+
 def close(a, b):
     return a == b or abs(a - b) <= REL_TOL * max(abs(a), abs(b))
 
@@ -136,6 +156,7 @@ def main():
             (dn, dm), (rn, rm) = ours[key], report[key]
             if dn != rn or not close(dm, rm):
                 mismatches.append(f"{fmt_key(key)}: DuckDB n={dn} median={dm!r}, report n={rn} median={rm!r}")
+    mismatches += level_problems(medians_csv)
     compared = len(ours.keys() & report.keys())
     cells = len({k[:8] for k in ours})
     for line in mismatches[:50]:

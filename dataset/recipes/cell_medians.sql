@@ -1,5 +1,8 @@
 -- The report's per-cell medians (tables/medians.csv: its n, median and replicate columns) in DuckDB, from
--- the dataset's Parquet files. Run from the repository root:
+-- the dataset's Parquet files. The CSV's interval columns are the report's own (ci_low and ci_high, order
+-- statistics of the same values; ci_level_percent, the achieved confidence level in per cent as the
+-- report prints it, e.g. 96.5; ci_level_exact, the same level as the fraction computed). Run from the
+-- repository root:
 --
 --   duckdb -c ".read dataset/recipes/cell_medians.sql"
 --   python -c "import duckdb; print(duckdb.sql(open('dataset/recipes/cell_medians.sql').read()))"

@@ -68,7 +68,8 @@ impl Manifest {
     pub fn load(path: &Path) -> Result<Manifest> {
         let bytes = fsutil::read_limited(path, MAX_MANIFEST_BYTES)?;
         let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
-            Error::format(path, format!("line {}, column {}: {e}", e.line(), e.column()))
+            // serde_json's message ends with the position (`... at line 1 column 2`).
+            Error::format(path, format!("not valid JSON: {e}"))
         })?;
         if manifest.format != MANIFEST_FORMAT {
             return Err(Error::format(

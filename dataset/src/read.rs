@@ -43,7 +43,7 @@ pub(crate) fn read_shard_rows<T: Table>(version_dir: &Path, entry: &ShardEntry) 
     let path = version_dir.join(&entry.path);
     let bytes = fsutil::read_limited(&path, limits.max_file_bytes)?;
     if Sha256Hex::of(&bytes) != entry.sha256 {
-        return Err(Error::format(&path, "bytes do not match the manifest's sha256; run `dataset validate`"));
+        return Err(Error::format(&path, "its bytes do not match the sha256 that MANIFEST.json lists for it (changed or truncated since it was written)"));
     }
     let opened = OpenedShard::open(bytes.into(), &limits).map_err(|e| Error::format(&path, e))?;
     let version = opened.version(T::schema()).map_err(|e| Error::format(&path, e))?;
@@ -133,7 +133,7 @@ pub fn for_each_batch_in_shard(
     let path = root.join(VERSION_DIR).join(&entry.path);
     let bytes = fsutil::read_limited(&path, limits.max_file_bytes)?;
     if Sha256Hex::of(&bytes) != entry.sha256 {
-        return Err(Error::format(&path, "bytes do not match the manifest's sha256; run `dataset validate`"));
+        return Err(Error::format(&path, "its bytes do not match the sha256 that MANIFEST.json lists for it (changed or truncated since it was written)"));
     }
     let opened = OpenedShard::open(bytes.into(), &limits).map_err(|e| Error::format(&path, e))?;
     let version = opened.version(schema).map_err(|e| Error::format(&path, e))?;

@@ -283,11 +283,11 @@ impl OpenedShard {
     /// before decoding; the validator says in more detail what is wrong.
     pub fn version(&self, schema: &TableSchema) -> Result<&'static str, String> {
         let Some(claimed) = self.footer_version() else {
-            return Err("footer lacks `edgebench.schema_version`; run `dataset validate`".into());
+            return Err("footer lacks `edgebench.schema_version`".into());
         };
         let Some(rank) = v1::version_rank(&claimed) else {
             return Err(format!(
-                "footer says schema version `{}`, which this tool does not know (it knows {}); upgrade edgebench or run `dataset validate`",
+                "footer says schema version `{}`, which this tool does not know (it knows {}); if a newer edgebench wrote it, upgrade edgebench",
                 crate::schema::truncate(&claimed, 40),
                 v1::known_versions()
             ));
@@ -295,7 +295,7 @@ impl OpenedShard {
         let version = v1::VERSIONS[rank].version;
         match schema.arrow_schema_at(version) {
             Some(expected) if expected.fields() == self.arrow_schema().fields() => Ok(version),
-            _ => Err(format!("columns differ from those of `{}` in schema version {version}; run `dataset validate`", schema.name)),
+            _ => Err(format!("columns differ from those of `{}` in schema version {version}", schema.name)),
         }
     }
 
@@ -431,7 +431,7 @@ pub fn complete_batch(batch: &RecordBatch, version: &str, wanted: &[&ColumnSpec]
             None if spec.nullable && v1::version_rank(spec.since).is_some_and(|since| since > rank) => {
                 arrow_array::new_null_array(&spec.logical.arrow_type(), rows)
             }
-            None => return Err(format!("column `{}` is missing, but schema version {version} has it; run `dataset validate`", spec.name)),
+            None => return Err(format!("column `{}` is missing, but schema version {version} has it", spec.name)),
         };
         fields.push(field);
         columns.push(column);

@@ -38,10 +38,14 @@ use crate::stats::{MedianEstimate, RatioEstimate};
 pub use crate::fusion::FusionResult;
 
 mod cells;
+mod conditions;
 mod page_cache;
+mod provenance;
 mod ratios;
+pub use provenance::{Provenance, ProtocolUse, SoftwareBuild};
 mod replication;
 
+pub use conditions::{Conditions, PromptSet, Tuning};
 pub use page_cache::PageCache;
 pub use ratios::{BF16, FAMILY_SIZE_FACTOR, Q8_0};
 pub use replication::Outputs;
@@ -227,6 +231,8 @@ pub struct Cell {
     pub prompt_tokens: Option<MedianEstimate>,
     /// The same for output tokens (a final end-of-generation token included).
     pub output_tokens: Option<MedianEstimate>,
+    /// Chat template, prompt set and token cap of the completed runs.
+    pub conditions: Conditions,
     /// Why the completed runs have no power readings, as their rows say, when they say it.
     pub power_null_reasons: BTreeSet<String>,
 }
@@ -294,6 +300,8 @@ pub struct ModelInfo {
     pub synthetic_preset: Option<String>,
     pub synthetic_source_sha256: Option<String>,
     pub synthetic_seed: Option<u64>,
+    /// Instruction-tuned or base, where the name says ([`Tuning`]); `None` for synthetic weights.
+    pub tuning: Option<Tuning>,
 }
 
 /// A machine as described by its host fingerprint (the paper's Table III).
@@ -318,6 +326,9 @@ pub struct PublishedValue {
     pub metric: Option<Metric>,
     /// The value in dataset units (for example GB → bytes), when it converts.
     pub value: Option<f64>,
+    /// The model registry's name for the model the row names (`Qwen-1.5B` → `Qwen2.5-1.5B-Instruct`,
+    /// through the registry's aliases of the row's paper); `None` when the registry has no alias for it.
+    pub model_canonical: Option<String>,
 }
 
 /// Everything computed from the dataset.
@@ -343,6 +354,8 @@ pub struct Analysis {
     pub row_counts: BTreeMap<&'static str, u64>,
     /// Latest time stamp in the data (µs since the epoch), the report's date.
     pub latest_timestamp_us: Option<i64>,
+    /// Which data, software and protocols these are (the front page).
+    pub provenance: Provenance,
 }
 
 impl Analysis {
@@ -358,6 +371,11 @@ impl Analysis {
     /// GGUF architecture of a model (`qwen2`, `gemma2`), as any of its runs reported it.
     pub fn architecture(&self, model: &ModelKey) -> Option<&str> {
         self.models.iter().filter(|m| &m.key == model).find_map(|m| m.architecture.as_deref())
+    }
+
+    /// Whether a trained model is instruction-tuned or a base model, where its name says.
+    pub fn tuning(&self, model: &ModelKey) -> Option<Tuning> {
+        self.models.iter().filter(|m| &m.key == model).find_map(|m| m.tuning)
     }
 
     /// The `collect synth` preset of a model with synthetic weights, when it was made from one.
@@ -403,7 +421,7 @@ impl Analysis {
 /// Computes the analysis of `data`.
 pub fn analyse(data: &Dataset) -> Analysis {
     let cells = cells::cells(data);
-    let models = models(&data.runs);
+    let models = models(&data.runs, data.registry.as_ref());
     let mut analysis = Analysis {
         ratios: Vec::new(),
         kernel_cells: kernels::kernel_cells(&data.kernels, |capture| capture_model(data, capture)),
@@ -412,7 +430,7 @@ pub fn analyse(data: &Dataset) -> Analysis {
         fusion: fusion::results(&data.microbench),
         published_fusion: fusion::published(&data.published),
         devices: devices(&data.runs),
-        published: published(&data.published),
+        published: published(&data.published, data.registry.as_ref()),
         row_counts: BTreeMap::from([
             ("runs", data.runs.len() as u64),
             ("generations", data.generation_rows),
@@ -421,6 +439,7 @@ pub fn analyse(data: &Dataset) -> Analysis {
             ("published", data.published.len() as u64),
         ]),
         latest_timestamp_us: latest_timestamp(data),
+        provenance: Provenance::of(data),
         cells,
         models,
     };
@@ -463,7 +482,7 @@ fn capture_model(data: &Dataset, capture: &kernels::Capture) -> kernels::Capture
     }
 }
 
-fn models(runs: &[Run]) -> Vec<ModelInfo> {
+fn models(runs: &[Run], registry: Option<&edgebench_dataset::model_registry::ModelRegistry>) -> Vec<ModelInfo> {
     let mut by_sha: BTreeMap<(ModelKey, String), ModelInfo> = BTreeMap::new();
     for run in runs {
         let key = CellKey::of_run(run).model_key();
@@ -477,10 +496,12 @@ fn models(runs: &[Run]) -> Vec<ModelInfo> {
             synthetic_preset: run.synthetic_preset.clone(),
             synthetic_source_sha256: run.synthetic_source_sha256.as_ref().map(ToString::to_string),
             synthetic_seed: run.synthetic_seed,
+            tuning: None,
         });
         // A failed load knows less about the model than a completed run; keep what any run knew.
         info.architecture = info.architecture.take().or_else(|| run.model_architecture.clone());
         info.n_params = info.n_params.or(run.model_n_params);
+        info.tuning = info.tuning.or_else(|| conditions::tuning(run, registry));
     }
     by_sha.into_values().collect()
 }
@@ -509,13 +530,19 @@ fn devices(runs: &[Run]) -> Vec<DeviceInfo> {
     devices
 }
 
-fn published(rows: &[Published]) -> Vec<PublishedValue> {
+fn published(rows: &[Published], registry: Option<&edgebench_dataset::model_registry::ModelRegistry>) -> Vec<PublishedValue> {
     let mut out: Vec<PublishedValue> = rows
         .iter()
         .map(|row| {
             let metric = Metric::from_key(&row.metric);
             let value = metric.and_then(|m| m.from_published_unit(row.value, &row.unit));
-            PublishedValue { row: row.clone(), metric: metric.filter(|_| value.is_some()), value }
+            let model_canonical = row
+                .model_name
+                .as_deref()
+                .zip(registry)
+                .and_then(|(name, registry)| registry.alias(&row.citation_key, name))
+                .map(|m| m.name.clone());
+            PublishedValue { row: row.clone(), metric: metric.filter(|_| value.is_some()), value, model_canonical }
         })
         .collect();
     out.sort_by(|a, b| {

@@ -12,18 +12,21 @@ use crate::stats::{LEVEL, min_runs_for_interval};
 
 mod context;
 mod energy;
+mod front;
 mod fusion;
 mod inventory;
 mod kernels;
 mod measure_figure;
 mod measure_table;
-mod published;
+pub mod published;
 
 
 /// Everything the templates see.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportDocument {
     pub title: String,
+    /// What this is and whether to trust it: citation, provenance, protocols, findings in brief.
+    pub front: front::FrontPage,
     /// Date of the newest measurement in the dataset (`YYYY-MM-DD`), or `None` for an empty dataset.
     pub data_date: Option<String>,
     pub overview: Vec<KeyValue>,
@@ -32,6 +35,8 @@ pub struct ReportDocument {
     pub tables: Vec<TableDoc>,
     pub findings: Vec<Finding>,
     pub verdict_counts: Vec<KeyValue>,
+    /// The appendix of published values: one entry per number, referenced as `Pn` by the tables.
+    pub published_appendix: published::PublishedAppendix,
     /// Numeric per-cell medians for `tables/medians.csv` (not shown in the page).
     #[serde(skip)]
     pub medians_csv: Vec<MedianRecord>,
@@ -182,6 +187,7 @@ pub fn build(analysis: &Analysis) -> ReportDocument {
         .collect();
     ReportDocument {
         title: "Small LLMs on edge devices: the edgebench report".to_owned(),
+        front: front::front_page(analysis, &findings),
         data_date: analysis.latest_timestamp_us.map(format::date),
         overview: overview(analysis),
         methods: Methods {
@@ -203,6 +209,7 @@ pub fn build(analysis: &Analysis) -> ReportDocument {
         tables,
         findings,
         verdict_counts,
+        published_appendix: published::appendix(analysis),
         medians_csv: median_records(analysis),
     }
 }

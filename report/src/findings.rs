@@ -6,12 +6,20 @@
 //! finding can never say "improvement" of a slowdown.
 //!
 //! A comparison is **decisive** when its confidence interval lies wholly on one side of the
-//! threshold (1 for ratios). The verdict of a claim:
+//! threshold (1 for ratios) and its two cells differ in nothing else that moves the measure
+//! ([`confounds`]: instruction-tuned against base, chat template against none, prompts of
+//! different lengths, prompt set, protocol, token cap, page cache, weights origin). A comparison
+//! that mixes such a thing says so in its evidence line, with the numbers, and the finding lists
+//! it among its caveats. The verdict of a claim:
 //! - *supported*: at least one decisive comparison, and all decisive comparisons agree with it;
 //! - *contradicted*: at least one decisive comparison goes the other way (the counts are shown,
 //!   so "holds on 4 platforms, fails on 1" is visible);
-//! - *insufficient data*: no decisive comparison, either because no cell pair exists or because
-//!   the intervals are too wide or missing (fewer than 6 runs).
+//! - *insufficient data*: no decisive comparison, either because no cell pair exists, because
+//!   the intervals are too wide or missing (fewer than 6 runs), or because every pair mixes
+//!   something the claim does not intend.
+//!
+//! A decided finding carries a one-sentence headline with its numbers, an undecided one a
+//! sentence saying what data would decide it ([`explain`]).
 //!
 //! The claims of Section IV decided on run cells are in [`cell_claims`]; the kernel-level claims
 //! of Section V, and how the paper's "GEMM" is read against llama.cpp's GEMV kernels, in
@@ -32,9 +40,12 @@ use crate::analysis::{Analysis, Comparison, Ratio};
 use crate::metrics::Metric;
 
 mod cell_claims;
+mod confounds;
+mod explain;
 mod fusion_claim;
 mod kernel_claims;
 
+pub use confounds::PROMPT_TOKENS_TOLERANCE;
 pub use fusion_claim::{bound_text, fusion_sentence, size_text, sweep_summary};
 pub use kernel_claims::{GemmReading, class_name, kernel_cell_label, phase_label, share_text, timing_label, timing_words};
 
@@ -266,6 +277,16 @@ pub struct Evidence {
     /// The comparison is between cells with synthetic weights: it decides about architectures,
     /// not models (its labels carry the synthetic mark too).
     pub synthetic: bool,
+    /// What the compared cells differ in besides the claim's factor ([`confounds`]), as caveat
+    /// sentences; when there is any, the comparison is not decisive (`agrees` is `None`) and
+    /// `result` ends with "not decisive: …".
+    pub confounds: Vec<String>,
+    #[serde(skip)]
+    confound_kinds: Vec<confounds::Kind>,
+    /// The key numbers of `result`, where it says more besides (the kernel and fusion claims'
+    /// readings and bounds): what a headline quotes. `None`: `result` is short enough.
+    #[serde(skip)]
+    numbers: Option<String>,
 }
 
 /// A claim evaluated on the data.
@@ -279,6 +300,18 @@ pub struct Finding {
     /// Counts behind the verdict (`3 of 3 decisive comparisons agree; 2 undecided`).
     pub summary: String,
     pub evidence: Vec<Evidence>,
+    /// What the comparisons mix that the claim does not intend (instruction-tuned against base,
+    /// chat template against none, prompts of different lengths...), one sentence each with its
+    /// numbers, for display under the finding; empty when nothing is mixed.
+    pub caveats: Vec<String>,
+    /// For a finding with insufficient data, one sentence saying what data would decide it
+    /// (which cells, alike in what, with how many replicates); empty for a decided finding.
+    pub decided_by: String,
+    /// For a decided finding, one sentence with its key numbers: the claim in short, the
+    /// comparison that carries the verdict and the counts (`Time per output token on the cpu
+    /// back-end grows with model size — gemma-3-270m (Q4_K_M) vs …: 2.68× [2.30, 3.01]: higher
+    /// (2 of 2 decisive comparisons agree)`); empty for an undecided one.
+    pub headline: String,
 }
 
 /// Evaluates every claim of [`CLAIMS`] on `analysis`.
@@ -300,23 +333,26 @@ fn evaluate_claim(claim: &Claim, analysis: &Analysis) -> Finding {
         Test::ShareAboveByFamily { class, higher, lower } => kernel_claims::share_above_by_family(analysis, class, higher, lower),
         Test::FusionFaster => fusion_claim::fusion_faster(analysis),
     };
-    let comparisons = evidence.iter().filter(|e| !e.context);
-    let agree = comparisons.clone().filter(|e| e.agrees == Some(true)).count();
-    let disagree = comparisons.clone().filter(|e| e.agrees == Some(false)).count();
-    let undecided = comparisons.count() - agree - disagree;
-    let verdict = if disagree > 0 {
+    let counts = Counts::of(&evidence);
+    let verdict = if counts.disagree > 0 {
         Verdict::Contradicted
-    } else if agree > 0 {
+    } else if counts.agree > 0 {
         Verdict::Supported
     } else {
         Verdict::InsufficientData
     };
-    let summary = if agree + disagree + undecided == 0 {
+    let summary = if counts.total() == 0 {
         format!("no data: needs {needs}")
     } else {
-        let mut s = format!("{agree} of {} decisive comparisons agree", agree + disagree);
-        if undecided > 0 {
-            s.push_str(&format!("; {undecided} undecided (interval includes the threshold, or too few runs)"));
+        let mut s = format!("{} of {} decisive comparisons agree", counts.agree, counts.decisive());
+        if counts.undecided > 0 {
+            s.push_str(&format!("; {} undecided (interval includes the threshold, or too few runs)", counts.undecided));
+        }
+        if counts.confounded > 0 {
+            s.push_str(&format!(
+                "; {} not decisive: the compared cells differ in more than the claim is about (see the caveats)",
+                counts.confounded
+            ));
         }
         let synthetic = evidence.iter().filter(|e| !e.context && e.synthetic).count();
         if synthetic > 0 {
@@ -324,7 +360,48 @@ fn evaluate_claim(claim: &Claim, analysis: &Analysis) -> Finding {
         }
         s
     };
-    Finding { id: claim.id, section: claim.section, claim: statement, verdict, summary, evidence }
+    let mut caveats: Vec<String> = Vec::new();
+    for caveat in evidence.iter().flat_map(|e| &e.confounds) {
+        if !caveats.contains(caveat) {
+            caveats.push(caveat.clone());
+        }
+    }
+    let (decided_by, headline) = match verdict {
+        Verdict::InsufficientData => (explain::decided_by(claim, needs, &evidence, &counts), String::new()),
+        _ => (String::new(), explain::headline(claim, verdict, &evidence, &counts)),
+    };
+    Finding { id: claim.id, section: claim.section, claim: statement, verdict, summary, evidence, caveats, decided_by, headline }
+}
+
+/// How a claim's comparisons (not its context lines) came out.
+struct Counts {
+    agree: usize,
+    disagree: usize,
+    /// Not decisive on their numbers: the interval includes the threshold, or there is none.
+    undecided: usize,
+    /// Not decisive because the compared cells differ in more than the claim's factor.
+    confounded: usize,
+}
+
+impl Counts {
+    fn of(evidence: &[Evidence]) -> Counts {
+        let comparisons: Vec<&Evidence> = evidence.iter().filter(|e| !e.context).collect();
+        let count = |f: &dyn Fn(&Evidence) -> bool| comparisons.iter().filter(|e| f(e)).count();
+        Counts {
+            agree: count(&|e| e.agrees == Some(true)),
+            disagree: count(&|e| e.agrees == Some(false)),
+            undecided: count(&|e| e.agrees.is_none() && e.confounds.is_empty()),
+            confounded: count(&|e| !e.confounds.is_empty()),
+        }
+    }
+
+    fn decisive(&self) -> usize {
+        self.agree + self.disagree
+    }
+
+    fn total(&self) -> usize {
+        self.decisive() + self.undecided + self.confounded
+    }
 }
 
 /// What a ratio interval says about which side of 1 the numerator is on.

@@ -5,8 +5,14 @@ use crate::metrics::{Metric, Replicate};
 use crate::stats::{MedianEstimate, RatioEstimate};
 
 /// Three significant digits, no exponent for the magnitudes a benchmark meets
-/// (`0.000123` → `0.000123`, `1234.5` → `1235`, `12.345` → `12.3`).
+/// (`0.000123` → `0.000123`, `1234.5` → `1234`, `12.345` → `12.3`).
 pub fn sig3(value: f64) -> String {
+    significant(value, 3)
+}
+
+/// `digits` significant digits, or the integer part's digits when it has more; no exponent; a
+/// value that rounds to zero prints as `0`.
+pub fn significant(value: f64, digits: i32) -> String {
     if !value.is_finite() {
         return "n/a".to_owned();
     }
@@ -14,10 +20,31 @@ pub fn sig3(value: f64) -> String {
         return "0".to_owned();
     }
     let magnitude = value.abs().log10().floor() as i32;
-    let decimals = (2 - magnitude).max(0) as usize;
+    let decimals = (digits - 1 - magnitude).max(0) as usize;
     let text = format!("{value:.decimals$}");
     // `-0.00` and friends: a value that rounds to zero prints as 0.
     if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') { "0".to_owned() } else { text }
+}
+
+/// The most significant digits an interval's ends are widened to (see [`interval_ends`]).
+const MAX_INTERVAL_DIGITS: i32 = 6;
+
+/// The two ends of an interval, with three significant digits unless that would print two
+/// different values as the same number: then with the fewest more digits (up to six) that tell
+/// them apart, so that `[0.602, 0.602]` reads `[0.6019, 0.6021]`. Ends that are equal, or still
+/// equal at six digits, print alike: [`zero_width`] says so.
+pub fn interval_ends(low: f64, high: f64) -> (String, String) {
+    (3..=MAX_INTERVAL_DIGITS)
+        .map(|d| (significant(low, d), significant(high, d)))
+        .find(|(l, h)| l != h)
+        .unwrap_or_else(|| (sig3(low), sig3(high)))
+}
+
+/// Whether an interval prints with zero width (`[x, x]`): its ends are equal, or differ by less
+/// than [`interval_ends`] shows. Tables mark such a cell and say why it happens.
+pub fn zero_width(low: f64, high: f64) -> bool {
+    let (l, h) = interval_ends(low, high);
+    l == h
 }
 
 /// A metric value in its display unit, three significant digits.
@@ -29,7 +56,11 @@ pub fn metric_value(metric: Metric, value: f64) -> String {
 /// too few replicates (runs, or prompts) for one.
 pub fn interval(metric: Metric, estimate: &MedianEstimate, replicate: Replicate) -> String {
     match estimate.interval {
-        Some(i) => format!("[{}, {}]", metric_value(metric, i.low), metric_value(metric, i.high)),
+        Some(i) => {
+            let factor = metric.display_factor();
+            let (low, high) = interval_ends(i.low * factor, i.high * factor);
+            format!("[{low}, {high}]")
+        }
         None => format!("too few {} (n = {})", replicate.as_str(), estimate.n),
     }
 }
@@ -37,7 +68,10 @@ pub fn interval(metric: Metric, estimate: &MedianEstimate, replicate: Replicate)
 /// `1.95× [1.50, 2.31]` or `1.95× (no interval)`.
 pub fn ratio(estimate: &RatioEstimate) -> String {
     match estimate.interval {
-        Some(i) => format!("{}× [{}, {}]", sig3(estimate.ratio), sig3(i.low), sig3(i.high)),
+        Some(i) => {
+            let (low, high) = interval_ends(i.low, i.high);
+            format!("{}× [{low}, {high}]", sig3(estimate.ratio))
+        }
         None => format!("{}× (no interval)", sig3(estimate.ratio)),
     }
 }
@@ -91,6 +125,28 @@ pub fn level(level: f64) -> String {
     if (percent - percent.round()).abs() < 1e-9 { format!("{}", percent.round()) } else { format!("{percent:.1}") }
 }
 
+/// An achieved confidence level as a percentage for people: one decimal (`0.96484375` →
+/// `96.5%`), none when whole (`0.95` → `95%`), and more only where one decimal would round a
+/// level below 1 up to `100.0%` (`0.99995` → `99.995%`). [`level`] prints the nominal level
+/// without the sign, for sentences that add it.
+pub fn level_percent(level: f64) -> String {
+    let percent = level * 100.0;
+    if (percent - percent.round()).abs() < 1e-9 {
+        return format!("{}%", percent.round());
+    }
+    let mut decimals = 1;
+    while decimals < 6 && level < 1.0 && format!("{percent:.decimals$}").starts_with("100") {
+        decimals += 1;
+    }
+    format!("{percent:.decimals$}%")
+}
+
+/// A confidence interval column's header: the nominal level is a lower bound of each interval's
+/// coverage (an order-statistic interval's exact coverage depends on n), so `CI (≥ 95%)`.
+pub fn ci_header(level: f64) -> String {
+    format!("CI (≥ {})", level_percent(level))
+}
+
 /// A percentage of a share in [0, 1], one decimal (`76.0%`).
 pub fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
@@ -126,6 +182,28 @@ mod tests {
         assert_eq!(sig3(0.0), "0");
         assert_eq!(sig3(f64::NAN), "n/a");
         assert_eq!(sig3(999.7), "1000");
+    }
+
+    #[test]
+    fn intervals_widen_only_where_three_digits_hide_their_width() {
+        assert_eq!(interval_ends(14.1, 15.9), ("14.1".into(), "15.9".into()));
+        assert_eq!(interval_ends(0.601890816, 0.602120192), ("0.6019".into(), "0.6021".into()));
+        assert_eq!(interval_ends(1.4576, 1.4577), ("1.4576".into(), "1.4577".into()));
+        assert_eq!(interval_ends(1.46, 1.46), ("1.46".into(), "1.46".into()));
+        assert!(zero_width(1.46, 1.46) && zero_width(1.0, 1.0 + 1e-9) && !zero_width(0.601890816, 0.602120192));
+        assert_eq!(significant(1234.5678, 6), "1234.57");
+        assert_eq!(significant(0.000123456, 4), "0.0001235");
+    }
+
+    #[test]
+    fn levels_print_as_percentages_for_people() {
+        assert_eq!(level_percent(0.95), "95%");
+        assert_eq!(level_percent(0.9648437499999976), "96.5%");
+        assert_eq!(level_percent(0.9921875), "99.2%");
+        assert_eq!(level_percent(0.99995), "99.995%");
+        assert_eq!(level_percent(1.0), "100%");
+        assert_eq!(level(0.95), "95");
+        assert_eq!(ci_header(0.95), "CI (≥ 95%)");
     }
 
     #[test]

@@ -426,6 +426,8 @@ pub struct PublishedFusion {
     pub reduction_pct: Option<f64>,
     /// Some number of the device's has an ambiguity recorded.
     pub ambiguous: bool,
+    /// The `published` rows behind it: the appendix entries they are in are its references.
+    pub published_ids: Vec<edgebench_dataset::schema::Sha256Hex>,
 }
 
 impl PublishedFusion {
@@ -484,8 +486,10 @@ pub fn published(rows: &[Published]) -> Vec<PublishedFusion> {
             fused_us: None,
             reduction_pct: None,
             ambiguous: false,
+            published_ids: Vec::new(),
         });
         entry.ambiguous |= row.ambiguity.is_some();
+        entry.published_ids.push(row.published_id.clone());
         match row.metric.as_str() {
             PUBLISHED_UNFUSED => entry.unfused_us = entry.unfused_us.or(micros(row.value, &row.unit)),
             PUBLISHED_FUSED => entry.fused_us = entry.fused_us.or(micros(row.value, &row.unit)),

@@ -417,6 +417,8 @@ pub struct PublishedShares {
     pub shares: BTreeMap<Option<OpClass>, Vec<f64>>,
     /// Any quoted row carries an ambiguity note.
     pub ambiguous: bool,
+    /// The `published` rows behind it: the appendix entries they are in are its references.
+    pub published_ids: Vec<Sha256Hex>,
 }
 
 impl PublishedShares {
@@ -457,8 +459,10 @@ pub fn published_shares(rows: &[Published]) -> Vec<PublishedShares> {
             precision: row.model_precision.clone(),
             shares: BTreeMap::new(),
             ambiguous: false,
+            published_ids: Vec::new(),
         });
         bar.ambiguous |= row.ambiguity.is_some();
+        bar.published_ids.push(row.published_id.clone());
         let values = bar.shares.entry(row.op_class).or_default();
         let share = row.value / 100.0;
         if !values.contains(&share) {
@@ -481,6 +485,8 @@ pub struct PublishedNcu {
     /// Quoted value and unit per measure.
     pub values: BTreeMap<NcuMetric, (f64, String)>,
     pub ambiguous: bool,
+    /// The `published` rows behind it: the appendix entries they are in are its references.
+    pub published_ids: Vec<Sha256Hex>,
 }
 
 /// Published rows whose metric is an [`NcuMetric`] key, one entry per source × device × back-end
@@ -506,8 +512,10 @@ pub fn published_ncu(rows: &[Published]) -> Vec<PublishedNcu> {
             model: row.model_name.clone(),
             values: BTreeMap::new(),
             ambiguous: false,
+            published_ids: Vec::new(),
         });
         entry.ambiguous |= row.ambiguity.is_some();
+        entry.published_ids.push(row.published_id.clone());
         entry.values.entry(metric).or_insert_with(|| (row.value, row.unit.clone()));
     }
     out.into_values().collect()

@@ -12,6 +12,10 @@
 //! (`shards.rs`, `parallel.rs`), so the result does not depend on the threads; each shard's
 //! sha256 is checked against the manifest before it is decoded. `run_id` and `status` are read
 //! as dictionaries (`texts.rs`): a row costs a key, each distinct value is looked up once.
+//!
+//! A dataset that cannot be read gives one [`LoadError`] that names the path, what is wrong and
+//! the fix (`diagnosis.rs`: the wrong directory passed, a missing or damaged file, and for a
+//! file committed to git, `git checkout`).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -28,12 +32,18 @@ use edgebench_dataset::schema::{Sha256Hex, UtcMicros};
 use serde::Deserialize;
 use texts::{Memo, Texts};
 
+mod diagnosis;
 mod parallel;
 mod prompts;
+mod provenance;
 mod shards;
 mod texts;
 
+pub use diagnosis::LoadError;
+/// The threads [`Dataset::load`] reads on: one per core.
+pub use parallel::threads;
 pub use prompts::{PromptOutcome, RunDetail, StopCounts};
+pub use provenance::{DatasetProvenance, GitState};
 
 /// Everything the report is computed from.
 #[derive(Debug, Default)]
@@ -48,6 +58,8 @@ pub struct Dataset {
     pub generation_rows: u64,
     /// The dataset's model registry (`models.jsonl`), when it has one: the names labels show.
     pub registry: Option<ModelRegistry>,
+    /// Which data these are: release, manifest hash, git commit.
+    pub provenance: DatasetProvenance,
 }
 
 /// The columns of a `runs` row that the report uses (see `Run` for their meaning).
@@ -89,6 +101,19 @@ pub struct RunSummary {
     pub synthetic_preset: Option<String>,
     pub synthetic_seed: Option<u64>,
     pub synthetic_source_sha256: Option<Sha256Hex>,
+    /// Software provenance, for the report's front page (which versions the data come from).
+    pub collector_version: String,
+    pub collector_git_commit: String,
+    pub llama_cpp_sys_version: String,
+    pub llama_cpp_commit: String,
+    /// What was asked of the model: the protocol's parameters as run (see `Run`).
+    pub prompt_set_name: String,
+    pub n_prompts: u32,
+    pub max_output_tokens: u32,
+    pub chat_template_applied: Option<bool>,
+    /// Which prompts, exactly: two sets of one name (the built-in set cut to 3 prompts by the
+    /// quick protocol, and whole) differ here. Findings tell comparisons across sets apart.
+    pub prompt_set_sha256: Sha256Hex,
     /// The registry's name for the run's file (by sha256, else by synthetic preset), set when the
     /// dataset is loaded; labels show it instead of `model_name`, which is what the file said.
     #[serde(skip)]
@@ -136,6 +161,15 @@ const RUN_COLUMNS: &[&str] = &[
     "synthetic_preset",
     "synthetic_seed",
     "synthetic_source_sha256",
+    "collector_version",
+    "collector_git_commit",
+    "llama_cpp_sys_version",
+    "llama_cpp_commit",
+    "prompt_set_name",
+    "n_prompts",
+    "max_output_tokens",
+    "chat_template_applied",
+    "prompt_set_sha256",
 ];
 
 /// Sums and counts over one run's completed (`ok`) generations. Each per-prompt measure is
@@ -218,17 +252,6 @@ const GENERATION_COLUMNS: &[&str] = &[
 /// The generation columns read as dictionaries ([`texts::Texts`]): few distinct values, many rows.
 const DICTIONARY_COLUMNS: &[&str] = &["run_id", "status"];
 
-/// Why the dataset could not be read, said so that the user knows what to do.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error(
-        "{0}: not an edgebench dataset (no {VERSION_DIR}/{MANIFEST_FILE}); pass the dataset directory with --dataset"
-    )]
-    NotADataset(String),
-    #[error("{0}; run `dataset validate {1}` for a full diagnosis")]
-    Unreadable(String, String),
-}
-
 impl Dataset {
     /// Reads the dataset rooted at `root` (the directory that holds `v1/`), on every core.
     pub fn load(root: &Path) -> Result<Dataset, LoadError> {
@@ -237,18 +260,26 @@ impl Dataset {
 
     /// [`Dataset::load`] on `threads` threads (at least one); the result does not depend on them.
     pub fn load_on(root: &Path, threads: usize) -> Result<Dataset, LoadError> {
-        let manifest_path = root.join(VERSION_DIR).join(MANIFEST_FILE);
-        if !manifest_path.is_file() {
-            return Err(LoadError::NotADataset(root.display().to_string()));
-        }
-        let unreadable = |e: edgebench_dataset::Error| LoadError::Unreadable(e.to_string(), root.display().to_string());
-        let manifest = Manifest::load(&manifest_path).map_err(unreadable)?;
+        Dataset::load_reporting(root, threads, |_| {})
+    }
 
+    /// [`Dataset::load_on`], telling `reading` how many shards the manifest lists once it has
+    /// been read, before the shards are (for progress messages).
+    pub fn load_reporting(root: &Path, threads: usize, reading: impl FnOnce(usize)) -> Result<Dataset, LoadError> {
+        diagnosis::locate(root)?;
+        let manifest_path = root.join(VERSION_DIR).join(MANIFEST_FILE);
+        let unreadable = |e: edgebench_dataset::Error| diagnosis::read_failed(root, e);
+        let manifest = Manifest::load(&manifest_path).map_err(unreadable)?;
+        reading(manifest.shards.len());
+
+        // The bytes just parsed, hashed: the manifest names every shard by its sha256.
+        let manifest_bytes = std::fs::read(&manifest_path).map_err(|source| unreadable(edgebench_dataset::Error::Io { path: manifest_path.clone(), source }))?;
+        let provenance = DatasetProvenance::read(root, &manifest, &manifest_bytes);
         let shards::Tables { generations: folder, mut runs, kernels, microbench, published } =
             shards::read(root, &manifest, threads).map_err(unreadable)?;
         // A registry that does not parse would silently change every label: an error, like a
         // corrupted shard.
-        let registry = ModelRegistry::load(root).map_err(|e| LoadError::Unreadable(e.to_string(), root.display().to_string()))?;
+        let registry = ModelRegistry::load(root).map_err(|e| diagnosis::registry_failed(root, e))?;
         if let Some(registry) = &registry {
             for run in &mut runs {
                 run.canonical_name =
@@ -264,6 +295,7 @@ impl Dataset {
             microbench,
             published,
             registry,
+            provenance,
         })
     }
 }

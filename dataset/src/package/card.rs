@@ -138,8 +138,10 @@ fn load_section() -> String {
 
 /// Where the report's numbers are, for a reader who wants them without building the report.
 const MEDIANS_SECTION: &str = "## The report's medians\n\n\
-    `tables/medians.csv` holds the per-cell medians of this release with their 95% intervals, as `report build` \
-    writes them (a test keeps the two equal). [`recipes/cell_medians.sql`](recipes/cell_medians.sql) computes the \
+    `tables/medians.csv` holds the per-cell medians of this release with their distribution-free intervals, as \
+    `report build` writes them (a test keeps the two equal). Each interval covers the median with at least 95% \
+    confidence; the exact coverage depends on n and is in `ci_level_percent` (for people: 96.5) and \
+    `ci_level_exact` (0.96484375). [`recipes/cell_medians.sql`](recipes/cell_medians.sql) computes the \
     same cell medians in DuckDB from the Parquet files, with the report's definitions in its comments (a test \
     checks that it agrees with the CSV): `duckdb -c \".read dataset/recipes/cell_medians.sql\"` from the \
     repository root.\n";

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use edgebench_dataset::schema::v1::RunStatus;
 
 use super::replication::PromptTable;
-use super::{Cell, CellKey, Outputs};
+use super::{Cell, CellKey, Conditions, Outputs};
 use crate::load::{Dataset, StopCounts};
 use crate::metrics::{Metric, Replicate};
 use crate::stats::{self, LEVEL};
@@ -32,6 +32,7 @@ pub(super) fn cells(data: &Dataset) -> Vec<Cell> {
         }
         cell.runs_ok += 1;
         cell.protocols.insert(run.protocol.as_str().to_owned());
+        cell.conditions.add_run(run);
         if let Some(reason) = &run.power_null_reason {
             cell.power_null_reasons.insert(reason.clone());
         }
@@ -65,6 +66,7 @@ fn empty(key: CellKey) -> Cell {
         stops: StopCounts::default(),
         prompt_tokens: None,
         output_tokens: None,
+        conditions: Conditions::default(),
         power_null_reasons: BTreeSet::new(),
     }
 }

@@ -52,16 +52,20 @@ pub(super) fn ratios(analysis: &Analysis) -> Vec<Ratio> {
     }
     for cell in &analysis.cells {
         if cell.key.power_mode.is_some() && !cell.key.platform().is_max_mode() {
+            // A MAXN cell of the same page-cache state where there is one: otherwise the pair
+            // mixes cold and warm starts, which the findings then count as not decisive for
+            // load time.
             let maxn = analysis
                 .cells
                 .iter()
                 .filter(|c| c.key.platform().is_max_mode())
-                .find(|c| {
+                .filter(|c| {
                     c.key.device == cell.key.device
                         && c.key.backend == cell.key.backend
                         && c.key.protocol == cell.key.protocol
                         && c.key.model_key() == cell.key.model_key()
-                });
+                })
+                .min_by_key(|c| c.key.page_cache != cell.key.page_cache);
             if let Some(den) = maxn {
                 push(Comparison::ModeVsMaxn, cell, den);
             }

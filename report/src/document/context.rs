@@ -1,10 +1,13 @@
 //! What a measure's table shows beside its medians: the replicate n counts, why generations
 //! stopped (a generation cut at the token limit is longer than the model would make it, which
-//! weighs on TPOT, energy and relevance), token counts, and whether outputs repeat across runs.
-//! Also the methods section's notes on replication and stop reasons.
+//! weighs on TPOT, energy and relevance), prompt and output token counts with whether the chat
+//! template wrapped the prompts (a model without one answers shorter prompts, so its TTFT is
+//! lower for a reason that is not its speed), and whether outputs repeat across runs. Also the
+//! methods section's notes on replication and stop reasons.
 
 use super::MISSING;
 use crate::analysis::{Analysis, Cell, Outputs};
+use crate::findings::PROMPT_TOKENS_TOLERANCE;
 use crate::format;
 use crate::metrics::Metric;
 use crate::stats::MedianEstimate;
@@ -18,6 +21,8 @@ pub(super) enum Context {
     AtEnd,
     PromptTokens,
     OutputTokens,
+    /// Whether the model's chat template wrapped the prompts.
+    ChatTemplate,
     /// Whether the runs gave each prompt the same output.
     Outputs,
 }
@@ -26,11 +31,11 @@ impl Context {
     /// The columns a measure's table has beside its medians.
     pub(super) fn of(metric: Metric) -> &'static [Context] {
         match metric {
-            Metric::TtftMs | Metric::PrefillTokensPerS => &[Context::PromptTokens],
+            Metric::TtftMs | Metric::PrefillTokensPerS => &[Context::PromptTokens, Context::ChatTemplate, Context::OutputTokens],
             Metric::TpotMs | Metric::DecodeTokensPerS | Metric::EnergyPerOutputTokenJ => {
-                &[Context::AtCap, Context::AtEnd, Context::OutputTokens]
+                &[Context::AtCap, Context::AtEnd, Context::PromptTokens, Context::OutputTokens]
             }
-            Metric::Relevance => &[Context::Outputs, Context::AtCap, Context::AtEnd],
+            Metric::Relevance => &[Context::Outputs, Context::ChatTemplate, Context::AtCap, Context::AtEnd],
             _ => &[],
         }
     }
@@ -41,6 +46,7 @@ impl Context {
             Context::AtEnd => "Stopped at end",
             Context::PromptTokens => "Prompt tokens",
             Context::OutputTokens => "Output tokens",
+            Context::ChatTemplate => "Chat template",
             Context::Outputs => "Outputs across runs",
         }
     }
@@ -53,23 +59,41 @@ impl Context {
             Context::AtEnd => share(cell.stops.eos),
             Context::PromptTokens => tokens(&cell.prompt_tokens),
             Context::OutputTokens => tokens(&cell.output_tokens),
+            Context::ChatTemplate => {
+                let applied = &cell.conditions.chat_template;
+                match (applied.contains(&true), applied.contains(&false)) {
+                    (true, false) => "applied".to_owned(),
+                    (false, true) => "none".to_owned(),
+                    (true, true) => "in some runs".to_owned(),
+                    (false, false) => MISSING.to_owned(),
+                }
+            }
             Context::Outputs => cell.outputs.describe(),
         }
     }
 
     /// What the column means, for the table's caption.
-    pub(super) fn explain(self) -> &'static str {
-        match self {
+    pub(super) fn explain(self) -> String {
+        let text = match self {
             Context::AtCap => {
                 "Stopped at cap / at end: share of the cell's completed generations whose stop_reason is max_tokens (cut at the token limit) / eos (the model ended its answer); a capped answer is longer than the model would make it, which weighs on TPOT, energy and relevance."
             }
             Context::AtEnd => "",
-            Context::PromptTokens => "Prompt tokens: median over runs of each run's mean prompt tokens per generation (chat template included).",
-            Context::OutputTokens => "Output tokens: median over runs of each run's mean output tokens per generation.",
+            Context::PromptTokens => {
+                return format!(
+                    "Prompt tokens / output tokens: median over the cell's runs of each run's mean tokens per prompt (the prompt with its chat template where one was applied; the output with a final end-of-generation token). A longer prompt takes longer to prefill, so time to first token and prefill rate compare between cells only at similar prompt lengths: the findings do not count a comparison whose mean prompt tokens differ by more than {}%.",
+                    format::sig3(PROMPT_TOKENS_TOLERANCE * 100.0)
+                );
+            }
+            Context::OutputTokens => "",
+            Context::ChatTemplate => {
+                "Chat template: whether the model's own chat template wrapped each prompt (runs.chat_template_applied); a model whose file has none (a base model) is given the bare prompt, which is shorter and asks it something different."
+            }
             Context::Outputs => {
                 "Outputs across runs: whether every run gave each prompt the same output (generations.output_sha256); where they are the same, relevance is over prompts."
             }
-        }
+        };
+        text.to_owned()
     }
 }
 

@@ -146,27 +146,18 @@ fn table(analysis: &Analysis) -> TableDoc {
         id: TABLE_ID.to_owned(),
         title: "Energy per token".to_owned(),
         caption: format!(
-            "Every cell with a TPOT: its median energy per output token over runs ({}) with its {}% interval, its TPOT with interval, and the share of generations stopped at the token limit; a cell without energy says why, in the rows' own words (power_null_reason). {PER_PROMPT_TOKEN_ABSENT}{}",
+            "Every cell with a TPOT: its median energy per output token over runs ({}) with its interval (at least {}%), its TPOT with interval, and the share of generations stopped at the token limit; a cell without energy says why, in the rows' own words (power_null_reason). {PER_PROMPT_TOKEN_ABSENT}{}",
             metric.definition(),
             format::level(LEVEL),
             synthetic_note(cells(analysis).any(|c| c.key.weights == WeightsOrigin::Synthetic)),
         ),
-        columns: [
-            "Device",
-            "Back-end",
-            "Mode",
-            "Protocol",
-            "Model",
-            "n",
-            "J / output token",
-            "95% CI",
-            "TPOT (ms/token) [95% CI]",
-            "Stopped at cap",
-            "J / prompt token",
-            "Note",
-        ]
-        .map(String::from)
-        .to_vec(),
+        columns: {
+            let ci = format::ci_header(LEVEL);
+            let tpot = format!("TPOT (ms/token) [{ci}]");
+            ["Device", "Back-end", "Mode", "Protocol", "Model", "n", "J / output token", &ci, &tpot, "Stopped at cap", "J / prompt token", "Note"]
+                .map(String::from)
+                .to_vec()
+        },
         rows,
         empty_message: "No run in the dataset has a TPOT yet, so there is no energy per token to show.".to_owned(),
     }

@@ -88,15 +88,19 @@ fn fig10(analysis: &Analysis, tables: Vec<String>) -> FigureDoc {
             BarSeries {
                 name: "unfused: Add, then Scale (2 kernels)".to_owned(),
                 values: ours.iter().map(|p| bar(p.unfused.as_ref())).chain(paper.iter().map(|p| published_bar(p.unfused_us))).collect(),
+                hatched: false,
             },
             BarSeries {
                 name: "fused: s·(a + b) (1 kernel)".to_owned(),
                 values: ours.iter().map(|p| bar(p.fused.as_ref())).chain(paper.iter().map(|p| published_bar(p.fused_us))).collect(),
+                hatched: false,
             },
         ],
         // Times run from tens of µs to tens of ms; on a log axis the gap between a device's two
         // bars is its ratio, comparable across devices whatever their speed.
         scale: Scale::Log,
+        markers: Vec::new(),
+        key: figures::BarKey::default(),
     };
     let empty = ours.is_empty() && paper.is_empty();
     let svg = if empty {
@@ -427,12 +431,20 @@ fn point_table(analysis: &Analysis) -> TableDoc {
             published: false,
         })
         .collect();
+    let refs = super::published::PublishedReferences::of(analysis);
     for p in &analysis.published_fusion {
         let mut platform = p.device.clone();
         if let Some(b) = p.backend {
             platform.push_str(&format!(" · {b}"));
         }
-        let source = format!("{} §{}{}{}", p.citation_key, p.section, p.figure.as_deref().map(|f| format!(", {f}")).unwrap_or_default(), if p.ambiguous { ", ambiguous" } else { "" });
+        let labels = refs.labels(&p.published_ids);
+        let source = format!(
+            "{} §{}{}{}",
+            p.citation_key,
+            p.section,
+            p.figure.as_deref().map(|f| format!(", {f}")).unwrap_or_default(),
+            if labels.is_empty() { String::new() } else { format!("; {labels}") }
+        );
         let ratio = match (p.ratio(), p.reduction_pct) {
             (Some(r), Some(pct)) => format!("{}× (printed reduction {pct}%)", format::sig3(r)),
             (Some(r), None) => format!("{}×", format::sig3(r)),
@@ -458,6 +470,12 @@ fn point_table(analysis: &Analysis) -> TableDoc {
     );
     caption.push(' ');
     caption.push_str(&fusion_sentence(analysis));
+    if !analysis.published_fusion.is_empty() {
+        caption.push(' ');
+        caption.push_str(&super::published::reference_note(
+            analysis.published_fusion.iter().any(|p| refs.any_ambiguous(&p.published_ids)),
+        ));
+    }
     TableDoc {
         id: TABLE_ID.to_owned(),
         title: "Kernel fusion at the memory-bound point".to_owned(),

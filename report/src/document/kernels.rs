@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 
 use edgebench_dataset::schema::v1::{Backend, OpClass, Phase, TimingSource};
 
+use super::published::{PublishedReferences, reference_note};
 use super::{FigureDoc, MISSING, RowDoc, TableDoc, synthetic_note};
+use edgebench_dataset::schema::Sha256Hex;
 use crate::analysis::{Analysis, CellKey, WeightsOrigin};
 use crate::figures::{self, ShareBar, ShareChart, SharePanel};
 use crate::findings::{class_name, phase_label, share_text, timing_label, timing_words};
@@ -91,8 +93,10 @@ fn or_missing(value: Option<String>) -> String {
     value.unwrap_or_else(|| MISSING.to_owned())
 }
 
-fn published_source(bar: &PublishedShares) -> String {
-    format!("{} §{}{}", bar.citation_key, bar.section, if bar.ambiguous { " ambiguous" } else { "" })
+/// The source of published numbers and their entries in the appendix (`liu2026edge §V-B (P54†)`).
+fn published_source(citation_key: &str, section: &str, ids: &[Sha256Hex], refs: &PublishedReferences) -> String {
+    let labels = refs.labels(ids);
+    if labels.is_empty() { format!("{citation_key} §{section}") } else { format!("{citation_key} §{section} ({labels})") }
 }
 
 /// A published row's platform, labelled like a measured one.
@@ -121,12 +125,12 @@ fn median_share(e: &MedianEstimate) -> String {
     }
 }
 
-fn published_share_row(bar: &PublishedShares, columns: &[ShareColumn]) -> RowDoc {
+fn published_share_row(bar: &PublishedShares, columns: &[ShareColumn], refs: &PublishedReferences) -> RowDoc {
     let mut cells = vec![
         published_platform(bar.device.clone(), bar.backend, bar.power_mode.as_deref()),
         published_model(bar),
         "not stated".to_owned(),
-        published_source(bar),
+        published_source(&bar.citation_key, &bar.section, &bar.published_ids, refs),
     ];
     cells.extend(columns.iter().map(|c| match bar.shares.get(&c.published_key()) {
         Some(values) => values.iter().map(|v| format::percent(*v)).collect::<Vec<_>>().join(" / "),
@@ -138,6 +142,7 @@ fn published_share_row(bar: &PublishedShares, columns: &[ShareColumn]) -> RowDoc
 
 fn class_table(analysis: &Analysis) -> TableDoc {
     let columns = share_columns(analysis);
+    let refs = PublishedReferences::of(analysis);
     let mut rows = Vec::new();
     let mut shown = vec![false; analysis.published_kernel_shares.len()];
     for cell in &analysis.kernel_cells {
@@ -153,12 +158,12 @@ fn class_table(analysis: &Analysis) -> TableDoc {
         for (i, bar) in analysis.published_kernel_shares.iter().enumerate() {
             if !shown[i] && bar.matches(&cell.key) {
                 shown[i] = true;
-                rows.push(published_share_row(bar, &columns));
+                rows.push(published_share_row(bar, &columns, &refs));
             }
         }
     }
     for (bar, _) in analysis.published_kernel_shares.iter().zip(&shown).filter(|(_, s)| !**s) {
-        rows.push(published_share_row(bar, &columns));
+        rows.push(published_share_row(bar, &columns, &refs));
     }
     let mut header: Vec<String> =
         ["Platform", "Model", "Phase · timing", "Captures n (tools)"].map(String::from).to_vec();
@@ -168,9 +173,10 @@ fn class_table(analysis: &Analysis) -> TableDoc {
         id: CLASS_TABLE_ID.to_owned(),
         title: "Kernel time by class".to_owned(),
         caption: format!(
-            "Share of kernel (or ggml op) time per class: each capture's shares sum to 100%; a cell's value is the median over its n captures (a capture without the class counts as 0%), with a distribution-free {}% interval from {} captures on. Phase \"all phases\" marks captures that do not separate prefill from decode. Unclassified is time in kernel names no rule of the class table matches, kept as a class of its own; the last column counts those names. Published rows quote the paper's Fig. 9 (\"not stated\": the paper gives no phase).{}",
+            "Share of kernel (or ggml op) time per class: each capture's shares sum to 100%; a cell's value is the median over its n captures (a capture without the class counts as 0%), with a distribution-free {}% interval from {} captures on. Phase \"all phases\" marks captures that do not separate prefill from decode. Unclassified is time in kernel names no rule of the class table matches, kept as a class of its own; the last column counts those names. Published rows quote the paper's Fig. 9 (\"not stated\": the paper gives no phase). {}{}",
             format::level(LEVEL),
             min_runs_for_interval(LEVEL),
+            reference_note(analysis.published_kernel_shares.iter().any(|b| refs.any_ambiguous(&b.published_ids))),
             synthetic_note(any_synthetic(analysis))
         ),
         columns: header,
@@ -295,6 +301,7 @@ fn quality_table(analysis: &Analysis) -> TableDoc {
 const NCU_KEY_COLUMNS: [&str; 5] = ["Source", "Platform", "Model", "Phase", "Captures"];
 
 fn ncu_table(analysis: &Analysis) -> TableDoc {
+    let refs = PublishedReferences::of(analysis);
     let mut rows = Vec::new();
     for cell in analysis.kernel_cells.iter().filter(|c| !c.ncu.is_empty()) {
         let mut cells = vec!["this dataset".to_owned()];
@@ -315,7 +322,7 @@ fn ncu_table(analysis: &Analysis) -> TableDoc {
     }
     for p in &analysis.published_ncu {
         let mut cells = vec![
-            format!("{} §{}{}", p.citation_key, p.section, if p.ambiguous { " ambiguous" } else { "" }),
+            published_source(&p.citation_key, &p.section, &p.published_ids, &refs),
             published_platform(p.device.clone(), p.backend, p.power_mode.as_deref()),
             or_missing(p.model.clone()),
             "not stated".to_owned(),
@@ -334,7 +341,10 @@ fn ncu_table(analysis: &Analysis) -> TableDoc {
     TableDoc {
         id: NCU_TABLE_ID.to_owned(),
         title: "Nsight Compute: occupancy and warp issue".to_owned(),
-        caption: "Micro-architectural metrics of the matrix-product kernels (GEMM and GEMV): each capture's time-weighted mean over those kernels, the median over captures with n. Cycles per issued instruction is 1 / issued warps per scheduler per cycle. Published rows quote the paper's Section V, which names neither the board, the model nor the kernel for these numbers (see the published values table).".to_owned(),
+        caption: format!(
+            "Micro-architectural metrics of the matrix-product kernels (GEMM and GEMV): each capture's time-weighted mean over those kernels, the median over captures with n. Cycles per issued instruction is 1 / issued warps per scheduler per cycle. Published rows quote the paper's Section V, which names neither the board, the model nor the kernel for these numbers. {}",
+            reference_note(analysis.published_ncu.iter().any(|p| refs.any_ambiguous(&p.published_ids)))
+        ),
         columns,
         rows,
         empty_message: "No Nsight Compute capture in the dataset yet.".to_owned(),

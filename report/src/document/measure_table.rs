@@ -1,17 +1,47 @@
 //! The table of one measure's per-cell medians (with the published values that match each cell),
 //! and the table of ratios between cells that differ in one factor.
+//!
+//! Numbers are printed for people: a published value points to its appendix entry (`707 (P3†)`,
+//! see [`super::published`]) instead of repeating its source and ambiguity; the interval column's
+//! header gives the nominal level as a lower bound and the caption the exact coverage per n (the
+//! order statistics' binomial coverage depends on n); and an interval that prints with zero
+//! width is marked and explained from the data ([`ZERO_WIDTH_MARK`]).
+
+use std::collections::BTreeMap;
 
 use super::context::Context;
+use super::published::{self, PublishedReferences};
 use super::{MISSING, RowDoc, TableDoc, cell_columns, synthetic_caption, synthetic_note};
-use crate::analysis::{Analysis, Comparison, WeightsOrigin, published_matches};
+use crate::analysis::{Analysis, Cell, Comparison, PublishedValue, WeightsOrigin, published_matches};
 use crate::format;
-use crate::metrics::Metric;
-use crate::stats::LEVEL;
+use crate::metrics::{Metric, Replicate};
+use crate::stats::{Interval, LEVEL, MedianEstimate};
+
+/// Marks an interval that prints with zero width (`[1.46, 1.46]‡`).
+pub const ZERO_WIDTH_MARK: &str = "‡";
+
+/// The interval column's header ([`format::ci_header`]).
+fn interval_header() -> String {
+    format::ci_header(LEVEL)
+}
 
 pub(super) fn metric_table(analysis: &Analysis, metric: Metric) -> TableDoc {
     let mut rows = Vec::new();
-    let published: Vec<_> = analysis.published.iter().filter(|p| p.metric == Some(metric)).collect();
+    let references = PublishedReferences::of(analysis);
+    // One per number, in reference order: rows merged into one appendix entry (the same number
+    // in two sentences) would otherwise print it twice.
+    let mut by_reference: BTreeMap<(usize, String), &PublishedValue> = BTreeMap::new();
+    for p in analysis.published.iter().filter(|p| p.metric == Some(metric)) {
+        let key = match references.get(&p.row) {
+            Some(r) => (r.number, String::new()),
+            None => (usize::MAX, p.row.published_id.to_string()),
+        };
+        by_reference.entry(key).or_insert(p);
+    }
+    let published: Vec<&PublishedValue> = by_reference.into_values().collect();
     let mut matched = vec![false; published.len()];
+    let mut zero_width: Vec<ZeroWidth> = Vec::new();
+    let mut levels: BTreeMap<usize, f64> = BTreeMap::new();
     for cell in &analysis.cells {
         let Some(estimate) = cell.estimates.get(&metric) else { continue };
         let quoted: Vec<String> = published
@@ -20,7 +50,7 @@ pub(super) fn metric_table(analysis: &Analysis, metric: Metric) -> TableDoc {
             .filter(|(_, p)| published_matches(&p.row, &cell.key))
             .map(|(i, p)| {
                 matched[i] = true;
-                published_value(metric, p)
+                published_value(metric, p, &references)
             })
             .collect();
         let [device, backend, mode, protocol, model] = cell_columns(&cell.key);
@@ -34,8 +64,11 @@ pub(super) fn metric_table(analysis: &Analysis, metric: Metric) -> TableDoc {
             estimate.n.to_string(),
             replicate.as_str().to_owned(),
             format::metric_value(metric, estimate.median),
-            format::interval(metric, estimate, replicate),
+            interval_cell(metric, cell, estimate, replicate, &mut zero_width),
         ];
+        if let Some(i) = estimate.interval {
+            levels.insert(estimate.n, i.level);
+        }
         cells.extend(Context::of(metric).iter().map(|c| c.value(cell)));
         cells.push(if quoted.is_empty() { MISSING.to_owned() } else { quoted.join("; ") });
         rows.push(RowDoc { cells, published: false });
@@ -54,25 +87,29 @@ pub(super) fn metric_table(analysis: &Analysis, metric: Metric) -> TableDoc {
             },
         ];
         cells.extend(std::iter::repeat_n(MISSING.to_owned(), 4 + Context::of(metric).len()));
-        cells.push(published_value(metric, p));
+        cells.push(published_value(metric, p, &references));
         rows.push(RowDoc { cells, published: true });
     }
+    let quoted_ambiguous = published.iter().any(|p| p.row.ambiguity.is_some());
     TableDoc {
         id: metric.key().to_owned(),
         title: format!("Median {} ({})", metric.label(), metric.unit()),
         caption: format!(
-            "Median of {} ({}) over the cell's replicates, with its distribution-free {}% confidence interval; n counts the replicates the next column names ({}). Published values are quoted from the paper, marked with their section; rows without measurements show only the published value.{}{}",
+            "Median of {} ({}) over the cell's replicates, with its distribution-free {}% confidence interval; n counts the replicates the next column names ({}).{}{} Published: the paper's number for the cell, in the table's unit; rows without measurements show only the published value.{}{}{}",
             metric.label(),
             metric.definition(),
             format::level(LEVEL),
             metric.replication().describe(),
+            levels_note(&levels),
+            zero_width_note(metric, &zero_width),
+            if published.is_empty() { String::new() } else { format!(" {}", published::reference_note(quoted_ambiguous)) },
             Context::of(metric).iter().map(|c| c.explain()).filter(|e| !e.is_empty()).map(|e| format!(" {e}")).collect::<String>(),
             synthetic_caption(analysis, metric)
         ),
         columns: {
             let median = format!("Median ({})", metric.unit());
             let mut columns: Vec<String> =
-                ["Device", "Back-end", "Mode", "Protocol", "Model", "n", "Replicate", &median, "95% CI"].map(String::from).to_vec();
+                ["Device", "Back-end", "Mode", "Protocol", "Model", "n", "Replicate", &median, &interval_header()].map(String::from).to_vec();
             columns.extend(Context::of(metric).iter().map(|c| c.header().to_owned()));
             columns.push("Published".to_owned());
             columns
@@ -82,16 +119,90 @@ pub(super) fn metric_table(analysis: &Analysis, metric: Metric) -> TableDoc {
     }
 }
 
-pub(super) fn published_value(metric: Metric, p: &crate::analysis::PublishedValue) -> String {
+/// A published number in the table's unit with its appendix reference (`707 (P3†)`).
+pub(super) fn published_value(metric: Metric, p: &PublishedValue, references: &PublishedReferences) -> String {
     let shown = p.value.map(|v| format::metric_value(metric, v)).unwrap_or_else(|| format::sig3(p.row.value));
-    let mut s = format!("{shown} ({} §{})", p.row.citation_key, p.row.section);
-    if p.row.ambiguity.is_some() {
-        s.push_str(" ambiguous");
+    match references.get(&p.row) {
+        Some(r) => format!("{shown} ({})", r.label()),
+        // Every analysed row has an entry; a row without one still names its source.
+        None => format!("{shown} ({} §{})", p.row.citation_key, p.row.section),
     }
-    s
+}
+
+/// A median interval whose ends print alike, and how many replicates gave that value.
+struct ZeroWidth {
+    same: usize,
+    n: usize,
+    replicate: Replicate,
+}
+
+/// The interval cell, marked when it prints with zero width (recorded in `zero_width`).
+fn interval_cell(metric: Metric, cell: &Cell, estimate: &MedianEstimate, replicate: Replicate, zero_width: &mut Vec<ZeroWidth>) -> String {
+    let text = format::interval(metric, estimate, replicate);
+    match estimate.interval {
+        Some(Interval { low, high, .. }) if format::zero_width(low, high) => {
+            let values = cell.values.get(&metric).map(Vec::as_slice).unwrap_or_default();
+            let same = values.iter().filter(|v| format::zero_width(**v, low)).count();
+            zero_width.push(ZeroWidth { same, n: estimate.n, replicate });
+            format!("{text}{ZERO_WIDTH_MARK}")
+        }
+        _ => text,
+    }
+}
+
+/// The exact coverage of the table's intervals, which depends on n.
+fn levels_note(levels: &BTreeMap<usize, f64>) -> String {
+    if levels.is_empty() {
+        return String::new();
+    }
+    let exact: Vec<String> = levels.iter().map(|(n, l)| format!("{} with n = {n}", format::level_percent(*l))).collect();
+    format!(
+        " The interval's coverage is at least {} and exactly {} (the binomial coverage of the order statistics depends on n).",
+        format::level_percent(LEVEL),
+        join_words(&exact)
+    )
+}
+
+/// Why the marked intervals have zero width: how many replicates gave the same value (from the
+/// data), and what makes the measure repeat.
+fn zero_width_note(metric: Metric, cells: &[ZeroWidth]) -> String {
+    if cells.is_empty() {
+        return String::new();
+    }
+    let mut counts: Vec<String> = cells.iter().map(|z| format!("{} of {} {}", z.same, z.n, z.replicate.as_str())).collect();
+    counts.dedup();
+    counts.sort();
+    counts.dedup();
+    format!(
+        " {ZERO_WIDTH_MARK} The interval has zero width at the digits shown: in the marked {}, {} gave the same value; {}.",
+        if cells.len() == 1 { "cell" } else { "cells" },
+        join_words(&counts),
+        repeat_cause(metric)
+    )
+}
+
+/// What makes a measure give the same value in several replicates.
+fn repeat_cause(metric: Metric) -> &'static str {
+    match metric {
+        Metric::PeakGpuMemory => "the GPU memory a run reserves is the model's buffers and the allocator's blocks, the same sizes in every run",
+        Metric::PeakCpuMemory => "resident memory is counted in whole pages, and a run's buffers are the same size in every run",
+        Metric::Relevance => "identical outputs score identically",
+        Metric::MeanPowerW | Metric::EnergyPerOutputTokenJ => "the power sensor reports in steps coarser than the runs' spread",
+        _ => "the timer's resolution is coarser than the runs' spread",
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_words(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 pub(super) fn ratio_table(analysis: &Analysis) -> TableDoc {
+    let zero_width = |r: &&crate::analysis::Ratio| r.estimate.interval.is_some_and(|i| format::zero_width(i.low, i.high));
     let rows = analysis
         .ratios
         .iter()
@@ -101,22 +212,71 @@ pub(super) fn ratio_table(analysis: &Analysis) -> TableDoc {
                 r.metric.label().to_owned(),
                 format!("{}, {}", r.numerator.platform().label(), r.numerator.model_key().label()),
                 format!("{}, {}", r.denominator.platform().label(), r.denominator.model_key().label()),
-                format::ratio(&r.estimate),
+                format!("{}{}", format::ratio(&r.estimate), if zero_width(&r) { ZERO_WIDTH_MARK } else { "" }),
             ],
             published: false,
         })
         .collect();
+    let levels: Vec<f64> = analysis.ratios.iter().filter_map(|r| r.estimate.interval.map(|i| i.level)).collect();
+    let coverage = match (levels.iter().copied().reduce(f64::min), levels.iter().copied().reduce(f64::max)) {
+        (Some(low), Some(high)) if format::level_percent(low) == format::level_percent(high) => {
+            format!(" Its exact coverage is {}.", format::level_percent(low))
+        }
+        (Some(low), Some(high)) => format!(
+            " Its exact coverage is between {} and {}, depending on the two cells' n.",
+            format::level_percent(low),
+            format::level_percent(high)
+        ),
+        _ => String::new(),
+    };
+    let zero_width_note = if analysis.ratios.iter().any(|r| zero_width(&r)) {
+        format!(
+            " {ZERO_WIDTH_MARK} The interval has zero width at the digits shown: both cells' median intervals do (their replicates gave the same value; see the {ZERO_WIDTH_MARK} in the measure tables), so the ratio's bounds coincide."
+        )
+    } else {
+        String::new()
+    };
     TableDoc {
         id: "ratios".to_owned(),
         title: "Ratios".to_owned(),
         caption: format!(
-            "Ratio of medians (first cell / second cell) for cells that differ in one factor ({}), with a conservative {}% interval (each median's interval at 97.5%, Bonferroni). Both cells of a ratio have weights of the same origin.{}",
+            "Ratio of medians (first cell / second cell) for cells that differ in one factor ({}), with a conservative {}% interval (each median's interval at 97.5%, Bonferroni).{coverage}{zero_width_note} Both cells of a ratio have weights of the same origin.{}",
             Comparison::ALL.iter().map(|c| c.title()).collect::<Vec<_>>().join("; "),
             format::level(LEVEL),
             synthetic_note(analysis.ratios.iter().any(|r| r.numerator.weights == WeightsOrigin::Synthetic))
         ),
-        columns: ["Comparison", "Metric", "Cell", "Against", "Ratio [95% CI]"].map(String::from).to_vec(),
+        columns: ["Comparison", "Metric", "Cell", "Against", &format!("Ratio [{}]", interval_header())].map(String::from).to_vec(),
         rows,
         empty_message: "No two cells differ in exactly one factor yet.".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_read_as_words() {
+        let words = |items: &[&str]| join_words(&items.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(words(&[]), "");
+        assert_eq!(words(&["a"]), "a");
+        assert_eq!(words(&["a", "b", "c"]), "a, b and c");
+    }
+
+    #[test]
+    fn coverage_is_given_per_n_as_percentages() {
+        let levels = BTreeMap::from([(15, 0.9648437499999976), (8, 0.9921875)]);
+        let note = levels_note(&levels);
+        assert!(note.contains("at least 95%") && note.contains("99.2% with n = 8 and 96.5% with n = 15"), "{note}");
+        assert_eq!(levels_note(&BTreeMap::new()), "");
+        assert_eq!(interval_header(), "CI (≥ 95%)");
+    }
+
+    #[test]
+    fn zero_width_note_counts_the_replicates_that_repeat() {
+        assert_eq!(zero_width_note(Metric::PeakGpuMemory, &[]), "");
+        let cells = [ZeroWidth { same: 15, n: 15, replicate: Replicate::Runs }, ZeroWidth { same: 15, n: 15, replicate: Replicate::Runs }];
+        let note = zero_width_note(Metric::PeakGpuMemory, &cells);
+        assert!(note.starts_with(" ‡ The interval has zero width") && note.contains("marked cells, 15 of 15 runs gave the same value;"), "{note}");
     }
 }

@@ -9,12 +9,14 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 use serde::Serialize;
 
-use super::sweep_chart::fitted_linear;
-use super::{house_mesh, 
-    Area, Bar, DESC_PX, Drawn, INK, LEGEND_PX, LEGEND_TEXT_GAP, LegendGrid, MARGIN_BOTTOM, MARGIN_LEFT,
-    MARGIN_RIGHT, MARGIN_TOP, MIN_PLOT_HEIGHT, NOTE_PX, TICK_PX, TICK_SIZE, Ticked, ValueAxis, WIDTH, BASE_HEIGHT, anchored,
-    clean, cols_in, ellipsize, empty_svg, format_tick, render, shorten_label, swatch, text_style, text_width, usable,
+use super::axis::{Bar, Ticked, ValueAxis, fitted_linear, usable};
+use super::legend::{LegendGrid, TEXT_GAP};
+use super::style::{
+    DESC_PX, plot_height, INK, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, NOTE_PX, TICK_PX,
+    TICK_SIZE, WIDTH, anchored, format_tick, house_mesh, swatch, text_style,
 };
+use super::svg::{Area, Drawn, empty_svg, render};
+use super::text::{clean, cols_in, ellipsize, text_width};
 
 /// Points against two measured axes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -36,8 +38,6 @@ pub struct ScatterPoint {
 }
 
 const DOT_PX: i32 = 4;
-/// A legend entry names a whole cell (model and platform), so it may take a row of its own.
-const LEGEND_ENTRY_MAX_COLS: usize = 90;
 const CAP_PX: i32 = 4;
 /// Width of a legend entry's sample: a dot.
 const SAMPLE_PX: i32 = 2 * DOT_PX + 2;
@@ -76,7 +76,6 @@ struct ScatterPlan {
     points: Vec<Drawable>,
     x_axis: ValueAxis,
     y_axis: ValueAxis,
-    legend: Vec<String>,
     grid: LegendGrid,
     x_label: String,
     y_label: String,
@@ -114,20 +113,19 @@ impl ScatterPlan {
             .iter()
             .enumerate()
             .filter(|(i, _)| points.iter().any(|p| p.number == i + 1))
-            .map(|(i, p)| format!("{} {}", i + 1, shorten_label(&clean(&p.label), LEGEND_ENTRY_MAX_COLS)))
+            .map(|(i, p)| format!("{} {}", i + 1, p.label))
             .collect();
         let grid = LegendGrid::new(legend.iter().map(String::as_str), SAMPLE_PX);
         let tick_width = y_axis.ticks.iter().map(|&t| text_width(&format_tick(t), TICK_PX)).fold(0.0, f64::max);
         let y_area = (DESC_PX * 1.2 + 6.0 + tick_width + f64::from(2 * TICK_SIZE) + 4.0).ceil() as u32;
         let x_area = 2 * TICK_SIZE as u32 + (TICK_PX * 1.3).ceil() as u32 + (DESC_PX * 1.5).ceil() as u32 + 6;
         let fixed = MARGIN_TOP + x_area + grid.height + MARGIN_BOTTOM;
-        let plot_height = BASE_HEIGHT.saturating_sub(fixed).max(MIN_PLOT_HEIGHT);
+        let plot_height = plot_height(fixed, &clean(&chart.y_label));
         let plot_width = f64::from(WIDTH - MARGIN_LEFT - MARGIN_RIGHT - y_area);
         Some(ScatterPlan {
             points,
             x_axis,
             y_axis,
-            legend,
             height: fixed + plot_height,
             grid,
             x_label: ellipsize(&clean(&chart.x_label), cols_in(plot_width, DESC_PX)),
@@ -209,14 +207,13 @@ where
 }
 
 fn draw_legend(area: &Area<'_>, plan: &ScatterPlan) -> Drawn {
-    let label = anchored(&text_style(LEGEND_PX, INK), HPos::Left, VPos::Center);
-    for (i, (text, p)) in plan.legend.iter().zip(&plan.points).enumerate() {
+    for (i, p) in plan.points.iter().enumerate() {
         let (x, y) = plan.grid.cell(i);
         let s = swatch(p.number - 1);
         let centre = (x + SAMPLE_PX / 2, y);
         area.draw(&Circle::new(centre, DOT_PX, s.fill.filled()))?;
         area.draw(&Circle::new(centre, DOT_PX, s.outline.unwrap_or(s.fill).stroke_width(1)))?;
-        area.draw(&Text::new(text.clone(), (x + SAMPLE_PX + LEGEND_TEXT_GAP, y), label.clone()))?;
+        plan.grid.draw_name(area, i, (x + SAMPLE_PX + TEXT_GAP, y))?;
     }
     Ok(())
 }

@@ -11,11 +11,16 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 use serde::Serialize;
 
-use super::{
-    Area, Drawn, INK, Legend, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MUTED, NOTE_PX, SEGMENT_PX,
-    TICK_PX, TICK_SIZE, Ticked, WIDTH, anchored, clean, ellipsize, empty_svg, format_tick, render, swatch, text_on,
-    text_style, text_width, wrap_two_lines,
+use super::axis::Ticked;
+use super::legend::Legend;
+use super::style::{
+    INK, LINE_SPACING, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MUTED, NOTE_PX, PLOTTERS_FONT_SCALE, SEGMENT_PX,
+    TICK_PX, TICK_SIZE, anchored, format_tick, swatch, text_on, text_style,
 };
+use super::svg::{Area, Drawn, empty_svg, render};
+use super::text::{clean, ellipsize, text_width, wrap};
+use super::FONT_FAMILY;
+use super::style::WIDTH;
 
 /// A chart of 100 %-stacked horizontal bars, grouped in panels.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -45,12 +50,14 @@ pub struct ShareBar {
 }
 
 const ROW_H: u32 = 30;
-/// Rows whose label takes two lines.
+/// Rows whose label takes two lines; each further line adds [`LINE_SPACING`] of a tick label.
 const TWO_LINE_ROW_H: u32 = 36;
+/// Only a bar label longer than this many lines is cut.
+const MAX_LABEL_LINES: usize = 6;
 /// Thickest bar: with only a few rows, thicker bars would look like slabs.
 const MAX_BAR_PX: f64 = 36.0;
 /// One line of a bar label: "paper: Jetson Orin NX · cuda · Qwen-1.5B" fits; longer labels
-/// (device · back-end · mode · model · timing) take a second line rather than lose their end.
+/// (device · back-end · mode · model · timing) take further lines rather than lose their end.
 const LABEL_LINE_COLS: usize = 42;
 const HEADING_PX: f64 = 12.0;
 /// Pixels between two hatch lines.
@@ -58,7 +65,7 @@ const HATCH_SPACING_PX: f64 = 7.0;
 
 enum Line {
     Heading(String),
-    /// `label`: one or two lines.
+    /// `label`: one line or more.
     Bar {
         label: Vec<String>,
         published: bool,
@@ -105,7 +112,7 @@ impl SharePlan {
             }
             for bar in &panel.bars {
                 lines.push(Line::Bar {
-                    label: wrap_two_lines(&clean(&bar.label), LABEL_LINE_COLS).0,
+                    label: wrap(&clean(&bar.label), LABEL_LINE_COLS, MAX_LABEL_LINES),
                     published: bar.published,
                     segments: segments(&bar.shares, chart.classes.len()),
                 });
@@ -121,10 +128,13 @@ impl SharePlan {
             })
         };
         let longest = labels().flatten().map(|line| text_width(line, TICK_PX)).fold(0.0, f64::max);
-        let row_h = if labels().any(|l| l.len() > 1) { TWO_LINE_ROW_H } else { ROW_H };
+        let row_h = match labels().map(Vec::len).max().unwrap_or(1) {
+            0 | 1 => ROW_H,
+            lines => TWO_LINE_ROW_H + ((lines - 2) as f64 * TICK_PX * LINE_SPACING).ceil() as u32,
+        };
         let y_area = (longest + f64::from(2 * TICK_SIZE) + 6.0).ceil() as u32;
         let x_area = 2 * TICK_SIZE as u32 + (TICK_PX * 1.3).ceil() as u32 + 4;
-        let legend = Legend::new(chart.classes.iter().map(String::as_str));
+        let legend = Legend::of_swatches(chart.classes.iter().map(String::as_str));
         let plot_height = u32::try_from(lines.len()).unwrap_or(u32::MAX).saturating_mul(row_h).max(120);
         let height = MARGIN_TOP + plot_height + x_area + legend.height + MARGIN_BOTTOM;
         Some(Self { lines, legend, y_area, x_area, plot_height, height })
@@ -174,7 +184,7 @@ fn draw_share_chart(root: &Area<'_>, plan: &SharePlan) -> Drawn {
     let slot_px = f64::from(plan.plot_height) / n as f64;
     let half = (0.35f64).min(MAX_BAR_PX / 2.0 / slot_px);
     let heading = anchored(
-        &FontDesc::new(FontFamily::Name(super::FONT_FAMILY), HEADING_PX * super::PLOTTERS_FONT_SCALE, FontStyle::Bold)
+        &FontDesc::new(FontFamily::Name(FONT_FAMILY), HEADING_PX * PLOTTERS_FONT_SCALE, FontStyle::Bold)
             .color(&INK),
         HPos::Left,
         VPos::Center,

@@ -15,12 +15,14 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 use serde::Serialize;
 
-use super::{house_mesh, 
-    Area, Bar, DESC_PX, Drawn, INK, LEGEND_MAX_COLS, LEGEND_PX, LEGEND_TEXT_GAP, LegendGrid,
-    MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MIN_PLOT_HEIGHT, MUTED, NOTE_PX, Scale, TICK_PX, TICK_SIZE,
-    Ticked, ValueAxis, WIDTH, BASE_HEIGHT, anchored, clean, cols_in, ellipsize, ellipsize_keeping_suffix, empty_svg,
-    format_tick, mix, nice_ceil, render, swatch, text_style, text_width, usable,
+use super::axis::{Bar, Scale, Ticked, ValueAxis, fitted_linear, min_max, usable};
+use super::legend::{LegendGrid, TEXT_GAP};
+use super::style::{
+    DESC_PX, plot_height, INK, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MUTED, NOTE_PX,
+    TICK_PX, TICK_SIZE, WIDTH, anchored, format_tick, house_mesh, mix, swatch, text_style,
 };
+use super::svg::{Area, Drawn, empty_svg, render};
+use super::text::{clean, cols_in, ellipsize, text_width, wrap};
 
 /// A chart of lines against size in bytes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -118,7 +120,6 @@ pub struct SizeMarker {
 const PUBLISHED: RGBColor = RGBColor(0x6a, 0x3d, 0x9a);
 const LINE_SAMPLE_PX: i32 = 26;
 /// A reference line's legend entry: one sentence.
-const REFERENCE_MAX_COLS: usize = 90;
 const DOT_PX: i32 = 3;
 const CAP_PX: i32 = 4;
 /// Longest reference tag.
@@ -237,7 +238,7 @@ impl SweepPlan {
             .max()
             .map_or(MARGIN_RIGHT, |w| w.max(MARGIN_RIGHT));
         let fixed = MARGIN_TOP + x_area + legend.height + MARGIN_BOTTOM;
-        let plot_height = BASE_HEIGHT.saturating_sub(fixed).max(MIN_PLOT_HEIGHT);
+        let plot_height = plot_height(fixed, &clean(&chart.y_label));
         let plot_width = f64::from(WIDTH - MARGIN_LEFT - tag_area - y_area);
         Some(Self {
             x_range,
@@ -259,49 +260,23 @@ impl SweepPlan {
     }
 }
 
-fn min_max(values: &[f64]) -> (f64, f64) {
-    values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)))
-}
-
-/// A linear axis on 1-2-5 steps around the values, not anchored at zero.
-pub(super) fn fitted_linear(values: &[f64]) -> ValueAxis {
-    let (min, max) = min_max(values);
-    let span = if max > min { max - min } else { max.abs().max(1.0) * 0.2 };
-    let (min, max) = (min - 0.08 * span, max + 0.08 * span);
-    let step = nice_ceil((max - min) / 6.0);
-    let (first, last) = ((min / step).floor() as i64, (max / step).ceil() as i64);
-    let range = first as f64 * step..last as f64 * step;
-    let ticks = (first..=last).map(|k| k as f64 * step).collect();
-    ValueAxis { log: false, baseline: range.start, range, ticks, minor: Vec::new() }
-}
-
 /// Lines of the chart, in the legend below the plot: a line sample (with its dot for a series),
 /// then the name.
 struct LineLegend {
-    entries: Vec<(String, RGBColor, Sample)>,
+    entries: Vec<(RGBColor, Sample)>,
     grid: LegendGrid,
     height: u32,
 }
 
 impl LineLegend {
     fn new<'a>(entries: impl Iterator<Item = (&'a str, RGBColor, Sample)>) -> Self {
-        let entries: Vec<(String, RGBColor, Sample)> = entries
-            .map(|(name, color, sample)| {
-                let name = match sample {
-                    Sample::Series(_) => ellipsize_keeping_suffix(&clean(name), LEGEND_MAX_COLS),
-                    // Reference names are sentences: they get a whole row.
-                    Sample::Reference(_) => ellipsize(&clean(name), REFERENCE_MAX_COLS),
-                };
-                (name, color, sample)
-            })
-            .collect();
-        let grid = LegendGrid::new(entries.iter().map(|(name, _, _)| name.as_str()), LINE_SAMPLE_PX);
+        let (names, entries): (Vec<&str>, Vec<(RGBColor, Sample)>) = entries.map(|(name, color, sample)| (name, (color, sample))).unzip();
+        let grid = LegendGrid::new(names.into_iter(), LINE_SAMPLE_PX);
         Self { entries, height: grid.height, grid }
     }
 
     fn draw(&self, area: &Area<'_>) -> Drawn {
-        let label = anchored(&text_style(LEGEND_PX, INK), HPos::Left, VPos::Center);
-        for (i, (name, color, sample)) in self.entries.iter().enumerate() {
+        for (i, (color, sample)) in self.entries.iter().enumerate() {
             let (x, y) = self.grid.cell(i);
             let line = vec![(x, y), (x + LINE_SAMPLE_PX, y)];
             match sample {
@@ -311,7 +286,7 @@ impl LineLegend {
                 }
                 Sample::Reference(kind) => draw_reference(area, line, *kind)?,
             }
-            area.draw(&Text::new(name.clone(), (x + LINE_SAMPLE_PX + LEGEND_TEXT_GAP, y), label.clone()))?;
+            self.grid.draw_name(area, i, (x + LINE_SAMPLE_PX + TEXT_GAP, y))?;
         }
         Ok(())
     }
@@ -408,8 +383,12 @@ fn draw_sweep_plot<Y: Ranged<ValueType = f64>>(area: &Area<'_>, plan: &SweepPlan
         let (px, _) = at(m.x, axis.range.start);
         let color = mix(line_color(m.color), WHITE, 0.25);
         area.draw(&DashedPathElement::new(vec![(px, y_px.start), (px, y_px.end)], 5, 4, color.stroke_width(1)))?;
-        let text = ellipsize(&clean(&m.label), marker_cols);
-        area.draw(&Text::new(text, (px + NOTE_PX as i32 / 2 + 3, y_px.start + 4), marker_style.clone()))?;
+        // Read upwards beside its line; a label longer than the plot is tall continues on lines
+        // further right.
+        for (i, line) in wrap(&clean(&m.label), marker_cols, 3).into_iter().enumerate() {
+            let x = px + NOTE_PX as i32 / 2 + 3 + (i as f64 * NOTE_PX * 1.2).round() as i32;
+            area.draw(&Text::new(line, (x, y_px.start + 4), marker_style.clone()))?;
+        }
     }
 
     for (series, points) in &plan.series {

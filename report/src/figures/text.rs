@@ -1,6 +1,8 @@
-//! Text measurement and shortening for labels drawn in the one monospace font.
+//! Text measurement, wrapping and (as a last resort) shortening for labels drawn in the one
+//! monospace font. Names from the dataset are wrapped onto as many lines as their place allows;
+//! only a name longer than that room (hundreds of characters) is cut, and ends in "…".
 
-use super::CHAR_EM;
+use super::style::CHAR_EM;
 
 /// Display columns of a character in a monospace font: East Asian wide characters take two.
 pub(super) fn char_cols(c: char) -> usize {
@@ -49,18 +51,6 @@ pub(super) fn clean(text: &str) -> String {
     replaced.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Like [`ellipsize`], but a series name's " · back-end · mode" suffix survives: two devices
-/// with long names must still show which back-end each bar is.
-pub(super) fn ellipsize_keeping_suffix(text: &str, max_cols: usize) -> String {
-    match text.find(" · ") {
-        Some(at) if text_cols(text) > max_cols && text_cols(&text[at..]) + 8 <= max_cols => {
-            let suffix = &text[at..];
-            format!("{}{suffix}", ellipsize(&text[..at], max_cols - text_cols(suffix)))
-        }
-        _ => ellipsize(text, max_cols),
-    }
-}
-
 /// `text` cut to at most `max_cols` columns, ending in "…" when it was cut.
 pub(super) fn ellipsize(text: &str, max_cols: usize) -> String {
     if text_cols(text) <= max_cols {
@@ -84,67 +74,52 @@ pub(super) fn ellipsize(text: &str, max_cols: usize) -> String {
     out
 }
 
-/// `text` on at most two lines of `max_cols` columns, broken after a separator where possible,
-/// and whether it had to be shortened to fit.
-pub(super) fn wrap_two_lines(text: &str, max_cols: usize) -> (Vec<String>, bool) {
-    if text_cols(text) <= max_cols || max_cols < 2 {
-        return (vec![ellipsize(text, max_cols)], text_cols(text) > max_cols);
+/// Whether a line may break after `chars[i]`: after a name's own separators, but never so that
+/// a " · " separator ends a line (it reads better at the start of the next one).
+fn breaks_after(chars: &[char], i: usize) -> bool {
+    match chars[i] {
+        ' ' => i == 0 || chars[i - 1] != '·',
+        '-' | '/' | ':' | ',' | ')' => true,
+        _ => false,
     }
+}
+
+/// `text` on lines of at most `max_cols` columns, each broken after a separator where one falls
+/// in the last two thirds of the line (a space at a break is dropped), and inside a word only
+/// where a word is longer than a line. At most `max_lines` lines: only a text that does not fit
+/// in those is cut, its last line ending in "…". Read in order and joined, the lines give the
+/// text back up to the whitespace at the breaks.
+pub(super) fn wrap(text: &str, max_cols: usize, max_lines: usize) -> Vec<String> {
+    let max_cols = max_cols.max(2);
     let chars: Vec<char> = text.chars().collect();
-    let mut fit = 0; // chars that fit on the first line
-    let mut used = 0;
-    while fit < chars.len() && used + char_cols(chars[fit]) <= max_cols {
-        used += char_cols(chars[fit]);
-        fit += 1;
-    }
-    // Break after the last separator within the first line; a hard break if there is none.
-    let split = (1..=fit)
-        .rev()
-        .find(|&i| matches!(chars[i - 1], ' ' | '-' | '_' | '/' | '·' | ':' | ','))
-        .unwrap_or(fit);
-    let first: String = chars[..split].iter().collect();
-    let rest: String = chars[split..].iter().collect();
-    let rest = rest.trim_start();
-    (vec![first.trim_end().to_owned(), ellipsize(rest, max_cols)], text_cols(rest) > max_cols)
-}
-
-/// Head columns a shortened group label keeps before its protected tail: enough for a model's
-/// family and size (`Qwen2.5-0.5B-…`).
-pub(super) const LABEL_HEAD_MIN_COLS: usize = 14;
-
-/// The end of a group label that shortening must keep: its last " · " mark (a model label's
-/// " · synthetic") with the parenthesis just before it (the quantisation). Groups that differ only
-/// there, such as a trained and a synthetic model of one name, must not be cut to the same text.
-/// `None` for a label without a mark, which is shortened from its end as before.
-pub(super) fn protected_tail(text: &str) -> Option<&str> {
-    let mark = text.rfind(" · ")?;
-    let before = &text[..mark];
-    let start = if before.ends_with(')') { before.rfind(" (").unwrap_or(mark) } else { mark };
-    Some(&text[start..])
-}
-
-/// `text` within `max_cols`: the middle of the name cut and the [`protected_tail`] kept whole
-/// where [`LABEL_HEAD_MIN_COLS`] of the head still fit; otherwise cut from the end.
-pub(super) fn shorten_label(text: &str, max_cols: usize) -> String {
-    if text_cols(text) <= max_cols {
-        return text.to_owned();
-    }
-    match protected_tail(text) {
-        Some(tail) if text_cols(tail) + LABEL_HEAD_MIN_COLS <= max_cols => {
-            let head = &text[..text.len() - tail.len()];
-            format!("{}{tail}", ellipsize(head, max_cols - text_cols(tail)))
+    let mut lines = Vec::new();
+    let mut pos = 0;
+    while pos < chars.len() && lines.len() < max_lines.max(1) {
+        let rest: String = chars[pos..].iter().collect();
+        if text_cols(&rest) <= max_cols {
+            lines.push(rest.trim().to_owned());
+            return lines;
         }
-        _ => ellipsize(text, max_cols),
+        if lines.len() + 1 == max_lines.max(1) {
+            lines.push(ellipsize(rest.trim(), max_cols));
+            return lines;
+        }
+        let mut fit = 0; // chars that fit on this line
+        let mut used = 0;
+        while pos + fit < chars.len() && used + char_cols(chars[pos + fit]) <= max_cols {
+            used += char_cols(chars[pos + fit]);
+            fit += 1;
+        }
+        let fit = fit.max(1);
+        let split = (fit / 3 + 1..=fit).rev().find(|&i| breaks_after(&chars, pos + i - 1)).unwrap_or(fit);
+        let line: String = chars[pos..pos + split].iter().collect();
+        lines.push(line.trim().to_owned());
+        pos += split;
+        while pos < chars.len() && chars[pos] == ' ' {
+            pos += 1;
+        }
     }
-}
-
-/// Whether the `lines` a group label was drawn as still end with its mark (the text after its
-/// last " · "; a line break may fall before or after the separator).
-pub(super) fn keeps_tail(text: &str, lines: &[String]) -> bool {
-    match text.rfind(" · ") {
-        Some(mark) => lines.last().is_some_and(|l| l.ends_with(&text[mark + " · ".len()..])),
-        None => true,
-    }
+    lines
 }
 
 #[cfg(test)]
@@ -152,16 +127,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_marked_label_is_cut_in_its_name_never_in_its_mark() {
-        let label = "DeepSeek-R1-Distill-Qwen-1.5B (BF16) · synthetic";
-        assert_eq!(protected_tail(label), Some(" (BF16) · synthetic"));
-        assert_eq!(shorten_label(label, 33), "DeepSeek-R1-D… (BF16) · synthetic");
-        // Too little room for a useful head: cut from the end like any label.
-        assert_eq!(shorten_label(label, 20), ellipsize(label, 20));
-        // Labels without a mark are shortened as before.
-        assert_eq!(protected_tail("SmolLM2-135M-Instruct (Q4_1)"), None);
-        assert_eq!(shorten_label("SmolLM2-135M-Instruct (Q4_1)", 18), ellipsize("SmolLM2-135M-Instruct (Q4_1)", 18));
-        assert!(keeps_tail(label, &["DeepSeek-R1-Distill-Qwen-1.5B".into(), "(BF16) · synthetic".into()]));
-        assert!(!keeps_tail(label, &["DeepSeek-R1-Distill-Qwen-1.5B".into(), "(BF16) · synt…".into()]));
+    fn wrapping_breaks_at_separators_and_keeps_every_character() {
+        let name = "Cloud VM, NVIDIA H100 80GB HBM3, 16 vCPU · cuda";
+        let lines = wrap(name, 24, 4);
+        assert_eq!(lines, ["Cloud VM, NVIDIA H100", "80GB HBM3, 16 vCPU", "· cuda"]);
+        assert!(lines.iter().all(|l| text_cols(l) <= 24));
+        // A word longer than a line is broken inside; nothing is lost.
+        let lines = wrap("DeepSeek-R1-Distill-Qwen-1.5B (BF16)", 7, 10);
+        assert_eq!(lines.concat().replace(' ', ""), "DeepSeek-R1-Distill-Qwen-1.5B(BF16)");
+        assert!(lines.iter().all(|l| text_cols(l) <= 7), "{lines:?}");
+        // Only what does not fit in the lines allowed is cut.
+        let long = "x".repeat(300);
+        let lines = wrap(&long, 40, 3);
+        assert_eq!(lines.len(), 3);
+        assert!(lines[2].ends_with('…') && !lines[..2].iter().any(|l| l.contains('…')));
+        assert_eq!(wrap("short", 40, 3), ["short"]);
+        assert!(wrap("", 40, 3).is_empty());
     }
 }

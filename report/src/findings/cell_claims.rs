@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use edgebench_dataset::schema::v1::Backend;
 
-use super::{Direction, Evaluation, Evidence, side, side_word};
+use super::{Direction, Evaluation, Evidence, confounds, side, side_word};
 use crate::analysis::{Analysis, BF16, CellKey, Comparison, FAMILY_SIZE_FACTOR, Q8_0, Ratio, WeightsOrigin};
 use crate::format;
 use crate::metrics::Metric;
@@ -60,15 +60,20 @@ fn pair_subject(r: &Ratio) -> String {
 }
 
 /// The evidence line of one ratio against the side the claim expects.
-fn ratio_evidence(r: &Ratio, expect: Direction) -> Evidence {
+fn ratio_evidence(analysis: &Analysis, r: &Ratio, expect: Direction) -> Evidence {
     let s = side(r);
-    Evidence {
+    let mut evidence = Evidence {
         subject: pair_subject(r),
         result: format!("{}: {}", format::ratio(&r.estimate), side_word(s)),
         agrees: s.map(|d| d == expect),
         context: false,
         synthetic: is_synthetic(&r.numerator),
-    }
+        confounds: Vec::new(),
+        confound_kinds: Vec::new(),
+        numbers: None,
+    };
+    confounds::mark(&mut evidence, confounds::between(analysis, &r.numerator, &r.denominator, r.metric));
+    evidence
 }
 
 pub(super) fn contrast(
@@ -112,7 +117,7 @@ pub(super) fn contrast(
     );
     let evidence = ratios_of(analysis, comparison, metric)
         .filter(|r| backend.is_none_or(|b| r.numerator.backend == b))
-        .map(|r| ratio_evidence(r, expect))
+        .map(|r| ratio_evidence(analysis, r, expect))
         .collect();
     (statement, evidence, needs)
 }
@@ -134,13 +139,18 @@ pub(super) fn similar(analysis: &Analysis, comparison: Comparison, metric: Metri
                 Some(i) if i.high < lo || i.low > hi => (Some(false), "outside the margin"),
                 _ => (None, "undecided"),
             };
-            Evidence {
+            let mut evidence = Evidence {
                 subject: pair_subject(r),
                 result: format!("{}: {word}", format::ratio(&r.estimate)),
                 agrees,
                 context: false,
                 synthetic: is_synthetic(&r.numerator),
-            }
+                confounds: Vec::new(),
+                confound_kinds: Vec::new(),
+                numbers: None,
+            };
+            confounds::mark(&mut evidence, confounds::between(analysis, &r.numerator, &r.denominator, r.metric));
+            evidence
         })
         .collect();
     (statement, evidence, "the same device, back-end and model measured in MAXN and in another power mode")
@@ -157,7 +167,7 @@ pub(super) fn grows_with_size(analysis: &Analysis, metric: Metric, backend: Opti
         expect.word(),
         quality_note(metric)
     );
-    let evidence = largest_vs_smallest(analysis, metric, backend).map(|r| ratio_evidence(r, expect)).collect();
+    let evidence = largest_vs_smallest(analysis, metric, backend).map(|r| ratio_evidence(analysis, r, expect)).collect();
     (statement, evidence, "two models of different parameter counts on one platform")
 }
 
@@ -207,7 +217,7 @@ pub(super) fn backend_gain_grows(analysis: &Analysis, metric: Metric) -> Evaluat
             Some(false) => "higher for the larger model",
             None => "intervals overlap",
         };
-        evidence.push(Evidence {
+        let mut line = Evidence {
             subject: format!(
                 "{} vs cpu on {}: {} vs {}",
                 platform.backend,
@@ -219,7 +229,18 @@ pub(super) fn backend_gain_grows(analysis: &Analysis, metric: Metric) -> Evaluat
             agrees,
             context: false,
             synthetic: weights == WeightsOrigin::Synthetic,
-        });
+            confounds: Vec::new(),
+            confound_kinds: Vec::new(),
+            numbers: None,
+        };
+        // Each ratio within its model, and the two models' GPU cells against each other.
+        let keys = [&large.numerator, &large.denominator, &small.numerator, &small.denominator];
+        let mut mixed = confounds::between(analysis, keys[0], keys[1], metric);
+        for (a, b) in [(keys[2], keys[3]), (keys[0], keys[2])] {
+            mixed.extend(confounds::between(analysis, a, b, metric).into_iter().filter(|c| !mixed.contains(c)).collect::<Vec<_>>());
+        }
+        confounds::mark(&mut line, mixed);
+        evidence.push(line);
     }
     (statement, evidence, "two models of different sizes, each measured with a GPU and the CPU back-end on one device")
 }
@@ -264,7 +285,7 @@ pub(super) fn stable(analysis: &Analysis, metric: Metric, spread: f64) -> Evalua
             Some(false) => "beyond the spread",
             None => "undecided",
         };
-        evidence.push(Evidence {
+        let mut line = Evidence {
             subject: format!("{} on {} platforms", model.label(), estimates.len()),
             result: format!(
                 "medians {}–{} {} (highest/lowest {}×): {word}",
@@ -276,7 +297,13 @@ pub(super) fn stable(analysis: &Analysis, metric: Metric, spread: f64) -> Evalua
             agrees,
             context: false,
             synthetic: model.is_synthetic(),
-        });
+            confounds: Vec::new(),
+            confound_kinds: Vec::new(),
+            numbers: None,
+        };
+        let keys: Vec<&CellKey> = estimates.iter().map(|(k, _)| *k).collect();
+        confounds::mark(&mut line, confounds::among(analysis, &keys, metric));
+        evidence.push(line);
     }
     (statement, evidence, "one model measured on two or more platforms")
 }

@@ -40,6 +40,9 @@ pub(super) fn fusion_faster(analysis: &Analysis) -> Evaluation {
                     agrees: side.map(|d| d == Direction::Lower),
                     context: false,
                     synthetic: false,
+                    confounds: Vec::new(),
+                    confound_kinds: Vec::new(),
+                    numbers: Some(format!("fused/unfused {}: {}", format::ratio(ratio), side_word(side))),
                 }
             }
             None => Evidence {
@@ -48,6 +51,9 @@ pub(super) fn fusion_faster(analysis: &Analysis) -> Evaluation {
                 agrees: None,
                 context: false,
                 synthetic: false,
+                confounds: Vec::new(),
+                confound_kinds: Vec::new(),
+                numbers: None,
             },
         });
         if points.len() > 1 {
@@ -57,6 +63,9 @@ pub(super) fn fusion_faster(analysis: &Analysis) -> Evaluation {
                 agrees: None,
                 context: true,
                 synthetic: false,
+                confounds: Vec::new(),
+                confound_kinds: Vec::new(),
+                numbers: None,
             });
         }
     }

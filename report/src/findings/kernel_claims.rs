@@ -279,6 +279,9 @@ pub(super) fn largest_class(analysis: &Analysis, class: OpClass) -> Evaluation {
                     agrees,
                     context: false,
                     synthetic: is_synthetic(cell),
+                    confounds: Vec::new(),
+                    confound_kinds: Vec::new(),
+                    numbers: None,
                 };
             }
             let decisive = GemmReading::for_phase(cell.phase);
@@ -299,6 +302,9 @@ pub(super) fn largest_class(analysis: &Analysis, class: OpClass) -> Evaluation {
                 agrees,
                 context: false,
                 synthetic: is_synthetic(cell),
+                confounds: Vec::new(),
+                confound_kinds: Vec::new(),
+                numbers: Some(format!("{}: {decisive_text}", decisive.name())),
             }
         })
         .collect();
@@ -387,6 +393,9 @@ pub(super) fn share_on_faster_device(analysis: &Analysis, class: OpClass, expect
             agrees,
             context: false,
             synthetic: model.is_synthetic(),
+            confounds: Vec::new(),
+            confound_kinds: Vec::new(),
+            numbers: None,
         });
     }
     (statement, evidence, "one model profiled with a GPU back-end on two devices whose decode rates were measured")
@@ -461,6 +470,9 @@ pub(super) fn share_above_by_family(analysis: &Analysis, class: OpClass, higher:
                     agrees: order.map(Ordering::is_gt),
                     context: false,
                     synthetic: is_synthetic(high),
+                    confounds: Vec::new(),
+                    confound_kinds: Vec::new(),
+                    numbers: None,
                 });
             }
         }

@@ -1,0 +1,120 @@
+//! The front page answers "what is this and can I trust it" before any figure: the paper's full
+//! citation, the dataset's release, manifest hash and git commit, the software versions in the
+//! data, what each protocol means, and the findings in brief; and the first measurement figure
+//! follows on page 2 or 3 (issue 16).
+//!
+//! Needs poppler's `pdftotext` (installed by `scripts/test.sh`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use edgebench_dataset::schema::Sha256Hex;
+
+fn workspace() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+}
+
+fn need(tool: &str) -> PathBuf {
+    let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().unwrap();
+    assert!(found.status.success(), "{tool} is not installed: run the tests with `bash scripts/test.sh`, which installs it");
+    PathBuf::from(String::from_utf8_lossy(&found.stdout).trim())
+}
+
+fn build(dataset: &Path, out: &Path) {
+    let o = Command::new(env!("CARGO_BIN_EXE_report")).args(["build", "--dataset"]).arg(dataset).arg("--out").arg(out).output().unwrap();
+    assert!(o.status.success(), "report build failed:\n{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The text of each page of `pdf`, in order.
+fn pages(pdf: &Path) -> Vec<String> {
+    let text = Command::new(need("pdftotext")).args(["-raw", "-enc", "UTF-8"]).arg(pdf).arg("-").output().unwrap();
+    assert!(text.status.success());
+    // pdftotext ends every page with a form feed.
+    let text = String::from_utf8(text.stdout).unwrap();
+    let mut pages: Vec<String> = text.split('\u{c}').map(str::to_owned).collect();
+    if pages.last().is_some_and(|p| p.trim().is_empty()) {
+        pages.pop();
+    }
+    pages
+}
+
+/// Text with line breaks and hyphenation undone, so that a phrase wrapped by the layout is found.
+fn flat(text: &str) -> String {
+    text.replace("-\n", "").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn cargo_lock_version(package: &str) -> String {
+    let lock = std::fs::read_to_string(workspace().join("Cargo.lock")).unwrap();
+    let at = lock.find(&format!("name = \"{package}\"\nversion = \"")).unwrap_or_else(|| panic!("{package} not in Cargo.lock"));
+    lock[at..].lines().nth(1).unwrap().trim_start_matches("version = \"").trim_end_matches('"').to_owned()
+}
+
+#[test]
+fn the_front_page_names_the_paper_the_data_and_the_versions() {
+    let out = tempfile::tempdir().unwrap();
+    let dataset = workspace().join("dataset");
+    build(&dataset, out.path());
+    let pages = pages(&out.path().join("report.pdf"));
+    let first = flat(&pages[0]);
+
+    // The paper, in full, as the published rows cite it.
+    let source = std::fs::read_to_string(dataset.join("sources/liu2026edge.published.jsonl")).unwrap();
+    let row: serde_json::Value = serde_json::from_str(source.lines().next().unwrap()).unwrap();
+    let citation = row["citation"].as_str().unwrap();
+    assert!(citation.contains("Kernel-Level Profiling"), "{citation}");
+    assert!(first.contains(&flat(citation)), "page 1 lacks the citation {citation:?}:\n{first}");
+
+    // The data: release and date from the manifest, and the manifest's own hash.
+    let manifest_bytes = std::fs::read(dataset.join("v1/MANIFEST.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest_bytes).unwrap();
+    let release = format!("release {} of {}", manifest["dataset_version"].as_str().unwrap(), manifest["release_date"].as_str().unwrap());
+    assert!(first.contains(&release), "page 1 lacks {release:?}:\n{first}");
+    assert!(first.contains(&format!("schema {}", manifest["schema_version"].as_str().unwrap())), "{first}");
+    let hash = Sha256Hex::of(&manifest_bytes);
+    assert!(first.replace(' ', "").contains(hash.as_str()), "page 1 lacks the manifest sha256 {hash:?}:\n{first}");
+
+    // The commit the dataset was read at, when this checkout is a git work tree.
+    let head = Command::new("git").arg("-C").arg(&dataset).args(["rev-parse", "HEAD"]).output().ok().filter(|h| h.status.success());
+    if let Some(head) = head {
+        let head = String::from_utf8(head.stdout).unwrap();
+        assert!(first.replace(' ', "").contains(head.trim()), "page 1 lacks the commit {head}:\n{first}");
+    }
+
+    // The versions in the data: this workspace's collector and llama-cpp-sys-2 measured them.
+    let collector = format!("edgebench collector {}", cargo_lock_version("collector"));
+    let llama = format!("llama-cpp-sys-2 {}", cargo_lock_version("llama-cpp-sys-2"));
+    assert!(first.contains(&collector) && first.contains(&llama), "page 1 lacks {collector:?} or {llama:?}:\n{first}");
+
+    // What the protocols mean.
+    for protocol in ["the 50 built-in prompts", "Let's think step by step.", "at most 256 output tokens", "15 runs per cell"] {
+        assert!(first.contains(protocol), "page 1 lacks the paper protocol's {protocol:?}:\n{first}");
+    }
+
+    // Findings in brief: the decided ones with their numbers, before any figure.
+    let front = flat(&pages[..2].join("\n"));
+    assert!(front.contains("Findings in brief"), "{front}");
+    assert!(front.contains("SUPPORTED") && front.contains("×"), "the decided findings and their ratios are on the front pages:\n{front}");
+    assert!(front.contains("Claims the data do not decide yet"), "the undecided findings are condensed into one table:\n{front}");
+
+    // The first measurement figure starts on page 2 or 3.
+    let figure = pages.iter().position(|p| p.contains("Figure 1:")).expect("a figure 1");
+    assert!((1..=2).contains(&figure), "the first measurement figure is on page {}", figure + 1);
+    assert!(pages[figure].contains("Load time"), "figure 1 is the first measurement (load time):\n{}", pages[figure]);
+}
+
+#[test]
+fn a_dataset_outside_git_says_why_no_commit_is_named() {
+    let copy = tempfile::tempdir().unwrap();
+    // Only what the report reads: the manifest, its shards and the registry.
+    let status = Command::new("cp").arg("-r").arg(workspace().join("dataset/v1")).arg(copy.path()).status().unwrap();
+    assert!(status.success());
+    let out = tempfile::tempdir().unwrap();
+    build(copy.path(), out.path());
+    let html = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    let inside_git = Command::new("git").arg("-C").arg(copy.path()).args(["rev-parse", "HEAD"]).output().is_ok_and(|o| o.status.success());
+    if !inside_git {
+        assert!(html.contains("unknown: the dataset is not in a git work tree"), "the HTML says why no commit is named");
+    }
+    assert!(html.contains("Manifest sha256"), "the HTML front page carries the provenance too");
+    assert!(html.contains("Findings in brief"));
+}
