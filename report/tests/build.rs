@@ -341,6 +341,10 @@ fn hostile_dataset(root: &Path) {
         for rep in 0..2 {
             let mut run = fixtures::run(label, Backend::Cpu, Some(label), &model, rep);
             run.host_cpu_model = format!("cpu {label}");
+            // Texts the front page shows: the software versions and the protocol's prompt set.
+            run.collector_version = format!("collector {label}");
+            run.llama_cpp_commit = format!("llama {label}");
+            run.prompt_set_name = format!("prompt set {label}");
             run.model_file_name = "model.gguf".into();
             run.run_config_json = serde_json::json!({ "model": model, "backend": "cpu" }).to_string().into();
             run.run_config_sha256 = edgebench_dataset::schema::Sha256Hex::of(run.run_config_json.as_bytes());
@@ -356,6 +360,7 @@ fn hostile_dataset(root: &Path) {
         .map(|label| {
             let mut p = fixtures::published(label, Some(&format!("model {label}")), "load_ms", 1.0, "ms", &format!("quote {label}: it takes 1 ms. {}", "y".repeat(5000)));
             p.ambiguity = Some(format!("ambiguity {label}").into());
+            p.citation = format!("Citation {label}").into();
             p.published_id = p.compute_id();
             p
         })
@@ -405,13 +410,17 @@ fn hostile_text_appears_literally_in_html_and_pdf() {
     assert!(html.contains("#read(&quot;/etc/passwd&quot;)") || html.contains("#read(&#34;/etc/passwd&#34;)"), "read() shown as text");
     assert!(html.contains("Ωμέγα – 深度学习 device"));
     assert!(html.contains(&"y".repeat(5000)), "long quotes are kept whole");
+    // (minijinja also escapes `/`, as `&#x2f;`.)
+    for front in ["collector &lt;script&gt;alert(1)&lt;", "prompt set &lt;script&gt;alert(1)&lt;", "Citation &lt;script&gt;alert(1)&lt;"] {
+        assert!(html.contains(front), "the front page shows `{front}` as text");
+    }
 
     let text = pdf_text(&out.path().join("report.pdf"));
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(!flat.contains("root:x:0:0"), "the PDF must not contain /etc/passwd");
     // CJK is left out here on purpose: Typst's embedded fonts have no CJK glyphs, so the PDF
     // cannot show them (the HTML does; see above). Greek, Cyrillic and Latin accents it can.
-    for s in ["<script>alert(1)</script>", "#read(\"/etc/passwd\")", "unbalanced ] bracket [", "$x^2$ dollars $", "Ωμέγα –", "Čeština ÆØÅ привет ß – naïve"] {
+    for s in ["Citation <script>alert(1)</script>", "collector #read(\"/etc/passwd\")", "prompt set $x^2$ dollars $", "<script>alert(1)</script>", "#read(\"/etc/passwd\")", "unbalanced ] bracket [", "$x^2$ dollars $", "Ωμέγα –", "Čeština ÆØÅ привет ß – naïve"] {
         // Table cells may wrap anywhere; compare without whitespace.
         let squeezed: String = s.split_whitespace().collect();
         let flat_squeezed: String = flat.split_whitespace().collect();

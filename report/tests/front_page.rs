@@ -118,3 +118,27 @@ fn a_dataset_outside_git_says_why_no_commit_is_named() {
     assert!(html.contains("Manifest sha256"), "the HTML front page carries the provenance too");
     assert!(html.contains("Findings in brief"));
 }
+
+/// Intervals never wrap in the HTML tables: every cell that holds one (`[low, high]`) carries the
+/// class the stylesheet keeps on one line.
+#[test]
+fn html_interval_cells_never_wrap() {
+    let out = tempfile::tempdir().unwrap();
+    build(&workspace().join("dataset"), out.path());
+    let html = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    assert!(html.contains("td.num { white-space: nowrap; }"), "the stylesheet keeps .num cells on one line");
+    let mut intervals = 0;
+    for cell in html.split("<td").skip(1) {
+        let (attributes, rest) = cell.split_once('>').unwrap();
+        let text = rest.split("</td>").next().unwrap();
+        // An interval: a bracket, two numbers with a comma between them, a closing bracket.
+        let is_interval = text.find('[').zip(text.find(']')).is_some_and(|(open, close)| {
+            open < close && text[open + 1..close].split(", ").count() == 2 && text[open + 1..close].chars().any(|c| c.is_ascii_digit())
+        });
+        if is_interval && text.len() < 48 {
+            intervals += 1;
+            assert!(attributes.contains("class=\"num\""), "an interval cell without the nowrap class: <td{attributes}>{text}");
+        }
+    }
+    assert!(intervals > 50, "the committed dataset's tables hold dozens of intervals, found {intervals}");
+}

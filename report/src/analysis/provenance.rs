@@ -101,7 +101,9 @@ impl Provenance {
             }
         }
 
-        let papers: BTreeMap<String, String> =
+        // Every distinct citation, even under one key: rows that disagree on a key's citation are
+        // shown as they are rather than one chosen silently.
+        let papers: std::collections::BTreeSet<(String, String)> =
             data.published.iter().map(|p| (p.citation_key.clone(), p.citation.0.clone())).collect();
         Provenance {
             dataset: data.provenance.clone(),
