@@ -162,62 +162,88 @@ fn group_rank(group: &GroupKey, analysis: &Analysis, measured_order: &[String]) 
     }
 }
 
-pub(super) fn metric_figure(analysis: &Analysis, metric: Metric, table_id: &str) -> FigureDoc {
-    let factor = metric.display_factor();
-    let cells: Vec<_> = analysis.cells.iter().filter(|c| c.estimates.contains_key(&metric)).collect();
+/// The measured cells of one measure, by group and series: a group is a model and its weight
+/// type, split by the rows' name only where two cells would otherwise share a slot.
+struct Measured {
+    values: BTreeMap<(GroupKey, SeriesKey), BarValue>,
+    /// The rows' model names in each group.
+    rows_names: BTreeMap<GroupKey, BTreeSet<String>>,
+}
 
-    // Groups and series of the measured cells; a group splits by the rows' name only where two
-    // cells would share a slot.
-    let base = |model: &crate::analysis::ModelKey| GroupKey {
-        name: model.display_name().to_owned(),
-        quantization: model.quantization.clone(),
-        rows_name: None,
-    };
-    let mut per_slot: BTreeMap<(GroupKey, SeriesKey), BTreeSet<String>> = BTreeMap::new();
-    for c in &cells {
-        let model = c.key.model_key();
-        per_slot.entry((base(&model), SeriesKey::Measured(c.key.platform(), c.key.weights))).or_default().insert(model.name.clone());
+impl Measured {
+    fn of(analysis: &Analysis, metric: Metric) -> Measured {
+        let factor = metric.display_factor();
+        let cells: Vec<_> = analysis.cells.iter().filter(|c| c.estimates.contains_key(&metric)).collect();
+        let base = |model: &crate::analysis::ModelKey| GroupKey {
+            name: model.display_name().to_owned(),
+            quantization: model.quantization.clone(),
+            rows_name: None,
+        };
+        let mut per_slot: BTreeMap<(GroupKey, SeriesKey), BTreeSet<String>> = BTreeMap::new();
+        for c in &cells {
+            let model = c.key.model_key();
+            per_slot.entry((base(&model), SeriesKey::Measured(c.key.platform(), c.key.weights))).or_default().insert(model.name.clone());
+        }
+        let crowded: BTreeSet<GroupKey> =
+            per_slot.iter().filter(|(_, names)| names.len() > 1).map(|((g, _), _)| g.clone()).collect();
+        let group_of_cell = |model: &crate::analysis::ModelKey| {
+            let group = base(model);
+            if crowded.contains(&group) { GroupKey { rows_name: Some(model.name.clone()), ..group } } else { group }
+        };
+        let mut measured = Measured { values: BTreeMap::new(), rows_names: BTreeMap::new() };
+        for c in &cells {
+            let model = c.key.model_key();
+            let group = group_of_cell(&model);
+            measured.rows_names.entry(group.clone()).or_default().insert(model.name.clone());
+            let e = &c.estimates[&metric];
+            measured.values.insert(
+                (group, SeriesKey::Measured(c.key.platform(), c.key.weights)),
+                BarValue { value: e.median * factor, low: e.interval.map(|i| i.low * factor), high: e.interval.map(|i| i.high * factor) },
+            );
+        }
+        measured
     }
-    let crowded: BTreeSet<GroupKey> = per_slot.iter().filter(|(_, names)| names.len() > 1).map(|((g, _), _)| g.clone()).collect();
-    let group_of_cell = |model: &crate::analysis::ModelKey| {
-        let group = base(model);
-        if crowded.contains(&group) { GroupKey { rows_name: Some(model.name.clone()), ..group } } else { group }
-    };
-    let mut rows_names: BTreeMap<GroupKey, BTreeSet<String>> = BTreeMap::new();
-    let mut values: BTreeMap<(GroupKey, SeriesKey), BarValue> = BTreeMap::new();
-    for c in &cells {
-        let model = c.key.model_key();
-        let group = group_of_cell(&model);
-        rows_names.entry(group.clone()).or_default().insert(model.name.clone());
-        let e = &c.estimates[&metric];
-        values.insert(
-            (group, SeriesKey::Measured(c.key.platform(), c.key.weights)),
-            BarValue { value: e.median * factor, low: e.interval.map(|i| i.low * factor), high: e.interval.map(|i| i.high * factor) },
-        );
-    }
-    let measured_groups: BTreeSet<GroupKey> = values.keys().map(|(g, _)| g.clone()).collect();
-    let measured_series: Vec<SeriesKey> = values.keys().map(|(_, s)| s.clone()).collect::<BTreeSet<_>>().into_iter().collect();
 
-    // The paper's numbers of this measure, one per group, series and value.
+    fn groups(&self) -> BTreeSet<GroupKey> {
+        self.values.keys().map(|(g, _)| g.clone()).collect()
+    }
+
+    fn series(&self) -> Vec<SeriesKey> {
+        self.values.keys().map(|(_, s)| s.clone()).collect::<BTreeSet<_>>().into_iter().collect()
+    }
+}
+
+/// The paper's numbers of `metric`, one marker per group, series and value (a number quoted in
+/// several sentences is drawn once, with all its rows).
+fn published_markers<'a>(analysis: &'a Analysis, metric: Metric, measured: &Measured) -> Vec<Drawn<'a>> {
+    let (measured_groups, measured_series) = (measured.groups(), measured.series());
     let mut drawn: Vec<Drawn> = Vec::new();
     for pv in analysis.published.iter().filter(|pv| pv.metric == Some(metric)) {
-        let (Some(value), Some(group)) = (pv.value, group_of(pv, &measured_groups, &rows_names)) else { continue };
+        let (Some(value), Some(group)) = (pv.value, group_of(pv, &measured_groups, &measured.rows_names)) else { continue };
         let series = measured_series_of(pv, &measured_series).unwrap_or_else(|| SeriesKey::Paper {
             device: pv.row.device_label.clone(),
             backend: pv.row.backend,
             power_mode: pv.row.power_mode.clone(),
         });
-        let value = value * factor;
+        let value = value * metric.display_factor();
         match drawn.iter_mut().find(|d| d.group == group && d.series == series && d.value == value) {
             Some(d) => d.rows.push(pv),
             None => drawn.push(Drawn { group, series, value, rows: vec![pv] }),
         }
     }
+    drawn
+}
+
+pub(super) fn metric_figure(analysis: &Analysis, metric: Metric, table_id: &str) -> FigureDoc {
+    let measured = Measured::of(analysis, metric);
+    let drawn = published_markers(analysis, metric, &measured);
 
     let measured_order: Vec<String> = analysis.model_keys().iter().map(|m| m.display_name().to_owned()).collect();
-    let mut groups: Vec<GroupKey> = measured_groups.iter().cloned().chain(drawn.iter().map(|d| d.group.clone())).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut groups: Vec<GroupKey> =
+        measured.groups().into_iter().chain(drawn.iter().map(|d| d.group.clone())).collect::<BTreeSet<_>>().into_iter().collect();
     groups.sort_by_key(|g| (group_rank(g, analysis, &measured_order), g.clone()));
-    let series: Vec<SeriesKey> = measured_series.iter().cloned().chain(drawn.iter().map(|d| d.series.clone())).collect::<BTreeSet<_>>().into_iter().collect();
+    let series: Vec<SeriesKey> =
+        measured.series().into_iter().chain(drawn.iter().map(|d| d.series.clone())).collect::<BTreeSet<_>>().into_iter().collect();
 
     let chart = BarChart {
         y_label: format!("{} ({})", metric.label(), metric.unit()),
@@ -226,7 +252,7 @@ pub(super) fn metric_figure(analysis: &Analysis, metric: Metric, table_id: &str)
             .iter()
             .map(|s| BarSeries {
                 name: s.name(),
-                values: groups.iter().map(|g| values.get(&(g.clone(), s.clone())).copied()).collect(),
+                values: groups.iter().map(|g| measured.values.get(&(g.clone(), s.clone())).copied()).collect(),
                 hatched: matches!(s, SeriesKey::Measured(_, WeightsOrigin::Synthetic)),
             })
             .collect(),
@@ -253,35 +279,39 @@ pub(super) fn metric_figure(analysis: &Analysis, metric: Metric, table_id: &str)
     } else {
         figures::bar_chart_svg(&chart)
     };
-    let paper = metric.paper_figure().map(|n| format!(" (the paper's Fig. {n})")).unwrap_or_default();
-    let scale = if !empty && figures::use_log_scale(&chart) { " Log scale." } else { "" };
-    let paper_first = if groups.first().is_some_and(|g| group_rank(g, analysis, &measured_order).0 == 0) {
-        "; the paper's models first, in the order of its model table"
-    } else {
-        ""
-    };
-    let hatched = if chart.series.iter().any(|s| s.hatched) {
-        " Hatched, lighter bars are cells with synthetic weights (their platform's name ends in “· synthetic”): they measure the architecture, beside the paper's value for the trained model."
-    } else {
-        ""
-    };
+    let paper_first = groups.first().is_some_and(|g| group_rank(g, analysis, &measured_order).0 == 0);
     FigureDoc {
         id: metric.key().to_owned(),
-        title: format!("{}{paper}", format::capitalise(metric.label())),
-        caption: format!(
-            "Median {} ({}) per model (groups{paper_first}) and platform (bars, one colour per device · back-end · mode); error bars are {}% confidence intervals of the median, absent where a cell has fewer than {} replicates (runs, or prompts: see the table). A missing bar means no data, not zero.{scale}{}{hatched}{}",
-            metric.label(),
-            metric.unit(),
-            format::level(LEVEL),
-            min_runs_for_interval(LEVEL),
-            markers_caption(&drawn),
-            synthetic_caption(analysis, metric)
-        ),
+        title: format!("{}{}", format::capitalise(metric.label()), paper_figure(metric)),
+        caption: figure_caption(analysis, metric, &chart, &drawn, paper_first),
         file: format!("figures/{}.svg", metric.key()),
         svg,
         empty,
         tables: vec![table_id.to_owned()],
     }
+}
+
+fn paper_figure(metric: Metric) -> String {
+    metric.paper_figure().map(|n| format!(" (the paper's Fig. {n})")).unwrap_or_default()
+}
+
+fn figure_caption(analysis: &Analysis, metric: Metric, chart: &BarChart, drawn: &[Drawn], paper_first: bool) -> String {
+    let scale = if !chart.groups.is_empty() && figures::use_log_scale(chart) { " Log scale." } else { "" };
+    let paper_first = if paper_first { "; the paper's models first, in the order of its model table" } else { "" };
+    let hatched = if chart.series.iter().any(|s| s.hatched) {
+        " Hatched, lighter bars are cells with synthetic weights (their platform's name ends in “· synthetic”): they measure the architecture, beside the paper's value for the trained model."
+    } else {
+        ""
+    };
+    format!(
+        "Median {} ({}) per model (groups{paper_first}) and platform (bars, one colour per device · back-end · mode); error bars are {}% confidence intervals of the median, absent where a cell has fewer than {} replicates (runs, or prompts: see the table). A missing bar means no data, not zero.{scale}{}{hatched}{}",
+        metric.label(),
+        metric.unit(),
+        format::level(LEVEL),
+        min_runs_for_interval(LEVEL),
+        markers_caption(drawn),
+        synthetic_caption(analysis, metric)
+    )
 }
 
 /// The marker's tooltip: the value, where it stands, and each quoting row's place in the paper
