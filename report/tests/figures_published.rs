@@ -5,7 +5,6 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
 
 use edgebench_dataset::fixtures;
 use edgebench_dataset::ids::slug;
@@ -14,14 +13,8 @@ use edgebench_dataset::{Store, Table};
 use edgebench_report::load::Dataset;
 use edgebench_report::metrics::Metric;
 
-fn workspace() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
-}
-
-fn build(dataset: &Path, out: &Path) {
-    let o = Command::new(env!("CARGO_BIN_EXE_report")).args(["build", "--dataset"]).arg(dataset).arg("--out").arg(out).output().unwrap();
-    assert!(o.status.success(), "report build failed:\n{}", String::from_utf8_lossy(&o.stderr));
-}
+mod common;
+use common::cli::{report_build as build, workspace};
 
 fn unescape(text: &str) -> String {
     text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")

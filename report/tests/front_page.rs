@@ -5,25 +5,13 @@
 //!
 //! Needs poppler's `pdftotext` (installed by `scripts/test.sh`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use edgebench_dataset::schema::Sha256Hex;
 
-fn workspace() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
-}
-
-fn need(tool: &str) -> PathBuf {
-    let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().unwrap();
-    assert!(found.status.success(), "{tool} is not installed: run the tests with `bash scripts/test.sh`, which installs it");
-    PathBuf::from(String::from_utf8_lossy(&found.stdout).trim())
-}
-
-fn build(dataset: &Path, out: &Path) {
-    let o = Command::new(env!("CARGO_BIN_EXE_report")).args(["build", "--dataset"]).arg(dataset).arg("--out").arg(out).output().unwrap();
-    assert!(o.status.success(), "report build failed:\n{}", String::from_utf8_lossy(&o.stderr));
-}
+mod common;
+use common::cli::{need, report_build as build, workspace};
 
 /// The text of each page of `pdf`, in order.
 fn pages(pdf: &Path) -> Vec<String> {

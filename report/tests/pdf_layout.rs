@@ -4,18 +4,11 @@
 //!
 //! Needs poppler's `pdftotext` (installed by `scripts/test.sh`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn workspace() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
-}
-
-fn need(tool: &str) -> PathBuf {
-    let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().unwrap();
-    assert!(found.status.success(), "{tool} is not installed: run the tests with `bash scripts/test.sh`, which installs it");
-    PathBuf::from(String::from_utf8_lossy(&found.stdout).trim())
-}
+mod common;
+use common::cli::{need, report_build, workspace};
 
 /// A word's box in points, from the top-left corner of its page.
 #[derive(Debug)]
@@ -60,14 +53,7 @@ fn words(pdf: &Path) -> (Vec<Word>, Vec<f64>) {
 #[test]
 fn no_word_of_the_committed_report_overlaps_another_or_the_margins() {
     let out = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_report"))
-        .args(["build", "--dataset"])
-        .arg(workspace().join("dataset"))
-        .arg("--out")
-        .arg(out.path())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    report_build(&workspace().join("dataset"), out.path());
     let (words, widths) = words(&out.path().join("report.pdf"));
     assert!(words.len() > 5000, "the report has thousands of words, poppler found {}", words.len());
 

@@ -8,7 +8,6 @@
 //! installs.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -16,9 +15,8 @@ use edgebench_report::analysis::Analysis;
 use edgebench_report::document::{ReportDocument, TableDoc};
 use edgebench_report::metrics::Metric;
 
-fn workspace() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
-}
+mod common;
+use common::cli::{need, report_build, workspace};
 
 /// The committed dataset's analysis and document, built once for every test.
 fn committed() -> &'static (Analysis, ReportDocument) {
@@ -222,23 +220,11 @@ fn coverage_levels_print_as_percentages() {
     assert!(ratios.caption.contains("Its exact coverage is"), "{}", ratios.caption);
 }
 
-fn need(tool: &str) -> PathBuf {
-    let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).map(|d| d.join(tool)).find(|p| p.is_file());
-    found.unwrap_or_else(|| panic!("`{tool}` is not installed; the test command (scripts/test.sh) installs it"))
-}
-
 #[test]
 fn the_appendix_takes_at_most_a_quarter_of_the_pdf_and_the_page_shows_every_entry() {
     let (_, doc) = committed();
     let out = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_report"))
-        .args(["build", "--dataset"])
-        .arg(workspace().join("dataset"))
-        .arg("--out")
-        .arg(out.path())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "report build failed:\n{}", String::from_utf8_lossy(&o.stderr));
+    report_build(&workspace().join("dataset"), out.path());
 
     let text = Command::new(need("pdftotext")).args(["-raw", "-enc", "UTF-8"]).arg(out.path().join("report.pdf")).arg("-").output().unwrap();
     assert!(text.status.success());
