@@ -33,6 +33,9 @@ pub struct ReportDocument {
     pub methods: Methods,
     pub figures: Vec<FigureDoc>,
     pub tables: Vec<TableDoc>,
+    /// Tables, by id, that the appendices print after the ratios (long reference tables that no
+    /// figure shows beside itself).
+    pub appendix_tables: Vec<String>,
     pub findings: Vec<Finding>,
     pub verdict_counts: Vec<KeyValue>,
     /// The appendix of published values: one entry per number, referenced as `Pn` by the tables.
@@ -207,6 +210,7 @@ pub fn build(analysis: &Analysis) -> ReportDocument {
         },
         figures,
         tables,
+        appendix_tables: fusion::APPENDIX_TABLES.iter().map(|id| (*id).to_owned()).collect(),
         findings,
         verdict_counts,
         published_appendix: published::appendix(analysis),

@@ -25,16 +25,20 @@ const SWEEP_TABLE_ID: &str = "fusion_sweep";
 /// The element type Fig. 10 shows for a device that has it.
 const FIG10_DTYPE: &str = "f32";
 
-/// Fig. 10, the two sweep figures and their tables. Each table is named by one figure only, so
-/// the page and the PDF show it once.
+/// Fig. 10, the two sweep figures and their tables. The memory-bound table goes with Fig. 10;
+/// the table of every size of every sweep is long (pages, for a few sweeps) and is a reference,
+/// so it goes to the appendices ([`APPENDIX_TABLES`]) and the bandwidth figure says where it is.
 pub(super) fn fusion_section(analysis: &Analysis) -> (Vec<FigureDoc>, Vec<TableDoc>) {
     let figures = vec![
         fig10(analysis, vec![TABLE_ID.to_owned()]),
         ratio_figure(analysis, Vec::new()),
-        bandwidth_figure(analysis, vec![SWEEP_TABLE_ID.to_owned()]),
+        bandwidth_figure(analysis, Vec::new()),
     ];
     (figures, vec![point_table(analysis), sweep_table(analysis)])
 }
+
+/// Tables of this section printed among the appendices rather than after a figure.
+pub(super) const APPENDIX_TABLES: [&str; 1] = [SWEEP_TABLE_ID];
 
 /// Per platform, the memory-bound point of its Add + Scale sweep in f32, or of its first other
 /// element type when it has no f32 sweep.
@@ -309,6 +313,7 @@ fn bandwidth_figure(analysis: &Analysis, tables: Vec<String>) -> FigureDoc {
         if log.0 > 0.0 && log.1 / log.0 > 30.0 {
             caption.push_str(" Log scale.");
         }
+        caption.push_str(" Every size's numbers are in the appendix table \"Kernel fusion: every size of every sweep\".");
     } else {
         caption.push_str(" No fusion sweep in the dataset yet.");
     }
