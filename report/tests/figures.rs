@@ -1,6 +1,8 @@
 //! The SVG figures: well-formed, deterministic, one font, escaped text, missing ≠ zero, and no
 //! panic on degenerate input.
 
+mod common;
+use common::svg::texts;
 use edgebench_report::figures::*;
 
 fn value(v: f64) -> Option<BarValue> {
@@ -106,27 +108,6 @@ fn assert_entities(text: &str) {
             "stray & in {text:?}"
         );
     }
-}
-
-/// The contents of every `<text>` element, unescaped.
-fn texts(svg: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = svg;
-    while let Some(start) = rest.find("<text") {
-        let body = start + rest[start..].find('>').unwrap() + 1;
-        let end = body + rest[body..].find("</text>").unwrap();
-        out.push(
-            rest[body..end]
-                .trim()
-                .replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&quot;", "\"")
-                .replace("&apos;", "'")
-                .replace("&amp;", "&"),
-        );
-        rest = &rest[end..];
-    }
-    out
 }
 
 /// Every `<text>` of the SVG read in order and joined, without whitespace: a name wrapped onto

@@ -15,23 +15,7 @@ use edgebench_report::metrics::Metric;
 
 mod common;
 use common::cli::{report_build as build, workspace};
-
-fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
-}
-
-/// The contents of every `<text>` element, unescaped, in document order.
-fn texts(svg: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = svg;
-    while let Some(start) = rest.find("<text") {
-        let body = start + rest[start..].find('>').unwrap() + 1;
-        let end = body + rest[body..].find("</text>").unwrap();
-        out.push(unescape(rest[body..end].trim()));
-        rest = &rest[end..];
-    }
-    out
-}
+use common::svg::{texts, unescape};
 
 /// The figure's text read in order without whitespace: a name wrapped onto several lines (which
 /// are consecutive text elements) reads whole in it.

@@ -123,9 +123,9 @@ fn csv_error(path: &Path, e: impl std::fmt::Display) -> ExportError {
 mod tests {
     use super::*;
 
-    #[test]
-    fn medians_header_matches_the_record_fields() {
-        let record = crate::document::MedianRecord {
+    /// A cell's load-time median from 12 runs, with an interval at `level` when given.
+    fn record(level: Option<f64>) -> crate::document::MedianRecord {
+        crate::document::MedianRecord {
             device: "d".into(),
             backend: "cpu".into(),
             power_mode: None,
@@ -137,53 +137,34 @@ mod tests {
             metric: "load_ms",
             unit: "ms",
             replicate: "runs",
-            n: 1,
-            median: 1.0,
-            ci_low: None,
-            ci_high: None,
-            ci_level: None,
-            runs_ok: 1,
-            runs_failed: 0,
-            outputs_repeat: None,
-            max_tokens_share: None,
-            eos_share: None,
-        };
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        writer.serialize(MedianRow::of(&record)).unwrap();
-        let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
-        assert!(text.starts_with(MEDIANS_HEADER), "{text}");
-    }
-
-    #[test]
-    fn the_confidence_level_is_a_percentage_for_people_beside_the_exact_fraction() {
-        let record = |level: f64| crate::document::MedianRecord {
-            device: "d".into(),
-            backend: "cpu".into(),
-            power_mode: None,
-            protocol: None,
-            model: "m".into(),
-            quantization: None,
-            weights_origin: "trained",
-            page_cache: None,
-            metric: "load_ms",
-            unit: "ms",
-            replicate: "runs",
             n: 12,
             median: 1.0,
-            ci_low: Some(0.5),
-            ci_high: Some(2.0),
-            ci_level: Some(level),
+            ci_low: level.map(|_| 0.5),
+            ci_high: level.map(|_| 2.0),
+            ci_level: level,
             runs_ok: 12,
             runs_failed: 0,
             outputs_repeat: None,
             max_tokens_share: None,
             eos_share: None,
-        };
-        let line = |level: f64| {
-            let mut writer = csv::Writer::from_writer(Vec::new());
-            writer.serialize(MedianRow::of(&record(level))).unwrap();
-            String::from_utf8(writer.into_inner().unwrap()).unwrap().lines().nth(1).unwrap().to_owned()
-        };
+        }
+    }
+
+    fn csv_text(record: &crate::document::MedianRecord) -> String {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.serialize(MedianRow::of(record)).unwrap();
+        String::from_utf8(writer.into_inner().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn medians_header_matches_the_record_fields() {
+        let text = csv_text(&record(None));
+        assert!(text.starts_with(MEDIANS_HEADER), "{text}");
+    }
+
+    #[test]
+    fn the_confidence_level_is_a_percentage_for_people_beside_the_exact_fraction() {
+        let line = |level: f64| csv_text(&record(Some(level))).lines().nth(1).unwrap().to_owned();
         assert!(line(0.9648437499999976).contains(",0.5,2.0,96.5,0.9648437499999976,12,"), "{}", line(0.9648437499999976));
         assert!(line(0.95).contains(",0.5,2.0,95,0.95,12,"), "{}", line(0.95));
         assert!(line(0.99995).contains(",99.995,0.99995,"), "{}", line(0.99995));

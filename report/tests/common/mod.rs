@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod fusion;
+pub mod svg;
 pub mod synthetic;
 
 use std::path::Path;
