@@ -20,7 +20,7 @@ use super::axis::{Bar, Scale, Ticked, ValueAxis, usable};
 use super::legend::{Legend, Sample, draw_hatched};
 use super::style::{
     DESC_PX, plot_height, INK, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP,
-    MUTED, NOTE_PX, TICK_PX, TICK_SIZE, WIDTH, anchored, format_tick, house_mesh, mix, swatch, text_style,
+    MUTED, NOTE_PX, TICK_PX, TICK_SIZE, WIDTH, anchored, format_tick, house_chart, house_mesh, mix, swatch, text_style,
     xml_escape,
 };
 use super::svg::{Area, DrawError, Drawn, empty_svg, render_with_overlay};
@@ -359,12 +359,7 @@ fn draw_bar_plot<Y: Ranged<ValueType = f64>>(
     x: Ticked<RangedCoordf64>,
     y: Ticked<Y>,
 ) -> Result<String, DrawError> {
-    let mut plotted = ChartBuilder::on(area)
-        .margin_top(MARGIN_TOP)
-        .margin_left(MARGIN_LEFT)
-        .margin_right(MARGIN_RIGHT)
-        .x_label_area_size(plan.x_area)
-        .y_label_area_size(plan.y_area)
+    let mut plotted = house_chart(area, MARGIN_RIGHT, (plan.x_area, plan.y_area))
         .build_cartesian_2d(x, y)?;
     let format = |v: &f64| format_tick(*v);
     house_mesh(plotted.configure_mesh().disable_x_mesh())

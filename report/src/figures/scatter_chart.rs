@@ -13,7 +13,7 @@ use super::axis::{Bar, Ticked, ValueAxis, fitted_linear, usable};
 use super::legend::{LegendGrid, TEXT_GAP};
 use super::style::{
     DESC_PX, plot_height, INK, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, NOTE_PX, TICK_PX,
-    TICK_SIZE, WIDTH, anchored, format_tick, house_mesh, swatch, text_style,
+    TICK_SIZE, WIDTH, anchored, format_tick, house_chart, house_mesh, swatch, text_style,
 };
 use super::svg::{Area, Drawn, empty_svg, render};
 use super::text::{clean, cols_in, ellipsize, text_width};
@@ -163,12 +163,7 @@ where
     X: Ranged<ValueType = f64>,
     Y: Ranged<ValueType = f64>,
 {
-    let mut chart = ChartBuilder::on(area)
-        .margin_top(MARGIN_TOP)
-        .margin_left(MARGIN_LEFT)
-        .margin_right(MARGIN_RIGHT)
-        .x_label_area_size(plan.x_area)
-        .y_label_area_size(plan.y_area)
+    let mut chart = house_chart(area, MARGIN_RIGHT, (plan.x_area, plan.y_area))
         .build_cartesian_2d(x, y)?;
     let format = |v: &f64| format_tick(*v);
     house_mesh(&mut chart.configure_mesh())

@@ -14,8 +14,8 @@ use serde::Serialize;
 use super::axis::Ticked;
 use super::legend::Legend;
 use super::style::{
-    INK, LINE_SPACING, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MUTED, NOTE_PX, PLOTTERS_FONT_SCALE, SEGMENT_PX,
-    TICK_PX, TICK_SIZE, anchored, format_tick, swatch, text_on, text_style,
+    INK, LINE_SPACING, MARGIN_BOTTOM, MARGIN_RIGHT, MARGIN_TOP, MUTED, NOTE_PX, PLOTTERS_FONT_SCALE, SEGMENT_PX,
+    TICK_PX, TICK_SIZE, anchored, format_tick, house_chart, swatch, text_on, text_style,
 };
 use super::svg::{Area, Drawn, empty_svg, render};
 use super::text::{clean, ellipsize, text_width, wrap};
@@ -160,12 +160,7 @@ fn draw_share_chart(root: &Area<'_>, plan: &SharePlan) -> Drawn {
     // No y key points: plotters' tick labels are one line each, and bar labels may take two.
     // Ticks and labels of the bars are drawn below; headings inside the plot.
     let y = Ticked::<RangedCoordf64>::new(0.0..n as f64, Vec::new(), Vec::new());
-    let mut chart = ChartBuilder::on(&upper)
-        .margin_top(MARGIN_TOP)
-        .margin_left(MARGIN_LEFT)
-        .margin_right(MARGIN_RIGHT)
-        .x_label_area_size(plan.x_area)
-        .y_label_area_size(plan.y_area)
+    let mut chart = house_chart(&upper, MARGIN_RIGHT, (plan.x_area, plan.y_area))
         .build_cartesian_2d(x, y)?;
     let x_format = |v: &f64| format!("{}%", format_tick(*v));
     chart

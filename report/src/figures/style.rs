@@ -88,6 +88,18 @@ pub(super) fn text_on(fill: RGBColor) -> RGBColor {
     if luma > 128.0 { INK } else { WHITE }
 }
 
+/// The frame every Cartesian chart shares: the house margins (`right` varies: the sweep chart
+/// keeps room for its line tags) and the label areas its plan measured.
+pub(super) fn house_chart<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, plotters::coord::Shift>,
+    right: u32,
+    (x_area, y_area): (u32, u32),
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder.margin_top(MARGIN_TOP).margin_left(MARGIN_LEFT).margin_right(right).x_label_area_size(x_area).y_label_area_size(y_area);
+    builder
+}
+
 /// The mesh every Cartesian chart shares: light grid lines, ink axes, tick and label sizes.
 pub(super) fn house_mesh<'m, 'a, 'b, X, Y, XT, YT, DB>(mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>) -> &'m mut MeshStyle<'a, 'b, X, Y, DB>
 where

@@ -19,7 +19,7 @@ use super::axis::{Bar, Scale, Ticked, ValueAxis, fitted_linear, min_max, usable}
 use super::legend::{LegendGrid, TEXT_GAP};
 use super::style::{
     DESC_PX, plot_height, INK, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MUTED, NOTE_PX,
-    TICK_PX, TICK_SIZE, WIDTH, anchored, format_tick, house_mesh, mix, swatch, text_style,
+    TICK_PX, TICK_SIZE, WIDTH, anchored, format_tick, house_chart, house_mesh, mix, swatch, text_style,
 };
 use super::svg::{Area, Drawn, empty_svg, render};
 use super::text::{clean, cols_in, ellipsize, text_width, wrap};
@@ -350,12 +350,7 @@ fn draw_sweep_chart(root: &Area<'_>, plan: &SweepPlan) -> Drawn {
 }
 
 fn draw_sweep_plot<Y: Ranged<ValueType = f64>>(area: &Area<'_>, plan: &SweepPlan, x: Ticked<LogCoord<f64>>, y: Ticked<Y>) -> Drawn {
-    let mut chart = ChartBuilder::on(area)
-        .margin_top(MARGIN_TOP)
-        .margin_left(MARGIN_LEFT)
-        .margin_right(plan.tag_area)
-        .x_label_area_size(plan.x_area)
-        .y_label_area_size(plan.y_area)
+    let mut chart = house_chart(area, plan.tag_area, (plan.x_area, plan.y_area))
         .build_cartesian_2d(x, y)?;
     let x_format = |v: &f64| crate::format::binary_bytes(v.round() as u64);
     let y_format = |v: &f64| format_tick(*v);
