@@ -8,6 +8,7 @@
 #
 #     scripts/device-synth.sh COLLECT_BINARY LLAMA_SRC_TGZ TOKENIZER_DIR OUT_DIR
 #
+# scripts/device-prepare.sh makes all three inputs here in one step (target/device-carry/).
 # COLLECT_BINARY: built where Rust is, from a clean commit, with
 #   `cargo build --release -p collector --features dynamic-link`.
 # LLAMA_SRC_TGZ: the llama.cpp tree llama-cpp-sys-2 vendors (the version the binary was built
@@ -16,7 +17,8 @@
 #   (SmolLM2-135M-Instruct.Q4_1.tokenizer.gguf, gemma-3-270m-q4_k_m.tokenizer.gguf, written by
 #   scripts/tokenizer-gguf.py): the real models do not fit the transfer; the synthetic files' tokenizer keys are the same, their
 #   generator string names the tokenizer file it came from.
-# Environment: DEADLINE (520 s from the start), REPS (6), CMAKE_EXTRA (-DGGML_CUDA_FA=OFF).
+# Environment: DEADLINE (520 s from the start), REPS (7: the fewest runs per cell
+# from which the report decides a claim), CMAKE_EXTRA (-DGGML_CUDA_FA=OFF).
 set -uo pipefail
 bin=${1:?usage}; tgz=${2:?usage}; tok=${3:?usage}; out=${4:?usage}
 mkdir -p "$out"
@@ -48,10 +50,10 @@ echo "synth done after $(( $(date +%s) - start )) s"
 pack() { [ -d "$ds/v1" ] && tar czf "$out/synth-shards.tgz.tmp" -C "$ds" v1 2>/dev/null && mv "$out/synth-shards.tgz.tmp" "$out/synth-shards.tgz"; }
 ( while sleep 20; do pack; done ) &
 packer=$!
-run run --backend cuda "${files[@]}" --device-label "$label" --protocol quick --reps "${REPS:-6}" --out "$ds" 2>&1 | tail -2
+run run --backend cuda "${files[@]}" --device-label "$label" --protocol quick --reps "${REPS:-7}" --out "$ds" 2>&1 | tail -2
 echo "cuda runs done after $(( $(date +%s) - start )) s"
 run run --backend cpu --model "$syn/qwen2.5-0.5b.q8_0.seed0.synthetic.gguf" --model "$syn/qwen2.5-1.5b.q8_0.seed0.synthetic.gguf" \
     --model "$syn/qwen2.5-3b.q8_0.seed0.synthetic.gguf" --model "$syn/gemma-2-2b.q8_0.seed0.synthetic.gguf" \
-    --device-label "$label" --protocol quick --reps "${REPS:-6}" --out "$ds" 2>&1 | tail -2
+    --device-label "$label" --protocol quick --reps "${REPS:-7}" --out "$ds" 2>&1 | tail -2
 echo "cpu runs done after $(( $(date +%s) - start )) s"
 kill $packer 2>/dev/null; pack; ls -la "$out"

@@ -1,7 +1,7 @@
 //! `dataset`: inspect, validate and document the edgebench dataset.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -183,134 +183,150 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Validate { dir, max_shard_bytes } => {
-            // A panic inside a reader is reported as a problem with that file; keep the default
-            // hook from printing a backtrace over the report.
-            std::panic::set_hook(Box::new(|_| {}));
-            let limits = Limits { max_file_bytes: max_shard_bytes, ..Limits::default() };
-            match validate::validate(&dir, &limits) {
-                Err(e) => {
-                    eprintln!("dataset validate: {e}");
-                    ExitCode::from(USAGE)
-                }
-                Ok(report) => {
-                    let mut out = std::io::stdout().lock();
-                    for p in &report.problems {
-                        let _ = writeln!(out, "{p}");
-                    }
-                    let summary = format!(
-                        "{} problem(s) in {} shard(s), {} row(s) checked",
-                        report.problems.len(),
-                        report.shards_checked,
-                        report.rows_checked
-                    );
-                    if report.is_valid() {
-                        eprintln!("dataset validate: {} is valid: {summary}", dir.display());
-                        ExitCode::from(VALID)
-                    } else {
-                        eprintln!("dataset validate: {} is NOT valid: {summary}", dir.display());
-                        ExitCode::from(INVALID)
-                    }
-                }
-            }
-        }
+        Command::Validate { dir, max_shard_bytes } => validate_dataset(&dir, max_shard_bytes),
         Command::CheckContribution { dir, base, max_added_bytes, max_added_shards, max_added_rows } => {
             let caps = Caps { max_added_bytes, max_added_shards, max_added_rows };
             cli_contribution::check_contribution(&dir, &base, &caps, &Limits::default())
         }
         Command::Summary { dir, base, markdown: _ } => cli_contribution::summary(&dir, base.as_deref(), &Limits::default()),
-        Command::Ls { dir, json } => match listing::list(&dir) {
-            Err(e) => {
-                eprintln!("dataset ls: {e}");
+        Command::Ls { dir, json } => ls(&dir, json),
+        Command::Schema { dir, dataset_dir, write, check } => cli_package::schema(&dir, &dataset_dir, write, check),
+        Command::Repair { dir } => repair(&dir),
+        Command::Compact { dir, dry_run, max_shard_bytes } => compact(&dir, dry_run, max_shard_bytes),
+        Command::ImportPublished { file, root } => import_published(&file, &root),
+    }
+}
+
+/// `dataset validate`: prints one line per problem on stdout and the verdict on stderr.
+fn validate_dataset(dir: &Path, max_shard_bytes: u64) -> ExitCode {
+    // A panic inside a reader is reported as a problem with that file; keep the default
+    // hook from printing a backtrace over the report.
+    std::panic::set_hook(Box::new(|_| {}));
+    let limits = Limits { max_file_bytes: max_shard_bytes, ..Limits::default() };
+    match validate::validate(dir, &limits) {
+        Err(e) => {
+            eprintln!("dataset validate: {e}");
+            ExitCode::from(USAGE)
+        }
+        Ok(report) => {
+            let mut out = std::io::stdout().lock();
+            for p in &report.problems {
+                let _ = writeln!(out, "{p}");
+            }
+            let summary = format!(
+                "{} problem(s) in {} shard(s), {} row(s) checked",
+                report.problems.len(),
+                report.shards_checked,
+                report.rows_checked
+            );
+            if report.is_valid() {
+                eprintln!("dataset validate: {} is valid: {summary}", dir.display());
+                ExitCode::from(VALID)
+            } else {
+                eprintln!("dataset validate: {} is NOT valid: {summary}", dir.display());
                 ExitCode::from(INVALID)
             }
-            Ok(l) => {
-                if json {
-                    println!("{}", serde_json::to_string_pretty(&l).expect("listing serialises"));
-                } else {
-                    print!("{}", listing::render_text(&l));
-                }
-                ExitCode::from(VALID)
-            }
-        },
-        Command::Schema { dir, dataset_dir, write, check } => cli_package::schema(&dir, &dataset_dir, write, check),
-        Command::Repair { dir } => {
-            if !dir.is_dir() {
-                eprintln!("dataset repair: {}: no such directory", dir.display());
-                return ExitCode::from(USAGE);
-            }
-            let repaired = Store::open(&dir).and_then(|(mut store, mut recovery)| {
-                recovery.adopted_shards = store.adopt_unlisted()?;
-                let empty = store.add_empty_shards()?;
-                Ok((recovery, empty))
-            });
-            match repaired {
-                Err(e) => {
-                    eprintln!("dataset repair: {e}");
-                    ExitCode::from(INVALID)
-                }
-                Ok((recovery, empty)) => {
-                    for s in &recovery.rolled_forward {
-                        println!("completed interrupted commit: listed {s}");
-                    }
-                    for s in &recovery.rolled_back {
-                        println!("undid interrupted commit: deleted incomplete {s}");
-                    }
-                    for s in &recovery.replaced {
-                        println!("completed interrupted rewrite: deleted replaced {s}");
-                    }
-                    for p in &recovery.removed_temporaries {
-                        println!("deleted temporary file {}", p.display());
-                    }
-                    for s in &recovery.adopted_shards {
-                        println!("listed unlisted shard {s} in the manifest");
-                    }
-                    for e in &empty {
-                        println!("gave table {} without rows its zero-row shard {}", e.table, e.path);
-                    }
-                    if recovery.is_empty() && empty.is_empty() {
-                        println!("nothing to repair");
-                    }
-                    ExitCode::from(VALID)
-                }
-            }
         }
-        Command::Compact { dir, dry_run, max_shard_bytes } => compact(&dir, dry_run, max_shard_bytes),
-        Command::ImportPublished { file, root } => {
-            if !root.is_dir() {
-                eprintln!("dataset import-published: {}: no such directory; give the dataset directory with --root", root.display());
-                return ExitCode::from(USAGE);
+    }
+}
+
+/// `dataset ls`: the cells of the dataset, as a text table or JSON.
+fn ls(dir: &Path, json: bool) -> ExitCode {
+    match listing::list(dir) {
+        Err(e) => {
+            eprintln!("dataset ls: {e}");
+            ExitCode::from(INVALID)
+        }
+        Ok(l) => {
+            if json {
+                println!("{}", serde_json::to_string_pretty(&l).expect("listing serialises"));
+            } else {
+                print!("{}", listing::render_text(&l));
             }
-            match published_source::import_file(&root, &file) {
-                Ok(summary) => {
-                    for shard in &summary.shards {
-                        println!("wrote {} ({} row(s))", shard.path, shard.rows);
-                    }
-                    eprintln!(
-                        "dataset import-published: {} new row(s) imported into {}, {} already present",
-                        summary.imported,
-                        root.display(),
-                        summary.already_present
-                    );
-                    ExitCode::from(VALID)
-                }
-                Err(e @ ImportError::Unreadable { .. }) => {
-                    eprintln!("dataset import-published: {e}");
-                    ExitCode::from(USAGE)
-                }
-                Err(e) => {
-                    println!("{e}");
-                    eprintln!("dataset import-published: nothing imported from {}", file.display());
-                    ExitCode::from(INVALID)
-                }
+            ExitCode::from(VALID)
+        }
+    }
+}
+
+/// `dataset repair`: finishes interrupted writes, lists unlisted shards, gives empty tables their
+/// zero-row shard, and prints what it did.
+fn repair(dir: &Path) -> ExitCode {
+    if !dir.is_dir() {
+        eprintln!("dataset repair: {}: no such directory", dir.display());
+        return ExitCode::from(USAGE);
+    }
+    let repaired = Store::open(dir).and_then(|(mut store, mut recovery)| {
+        recovery.adopted_shards = store.adopt_unlisted()?;
+        let empty = store.add_empty_shards()?;
+        Ok((recovery, empty))
+    });
+    match repaired {
+        Err(e) => {
+            eprintln!("dataset repair: {e}");
+            ExitCode::from(INVALID)
+        }
+        Ok((recovery, empty)) => {
+            for s in &recovery.rolled_forward {
+                println!("completed interrupted commit: listed {s}");
             }
+            for s in &recovery.rolled_back {
+                println!("undid interrupted commit: deleted incomplete {s}");
+            }
+            for s in &recovery.replaced {
+                println!("completed interrupted rewrite: deleted replaced {s}");
+            }
+            for p in &recovery.removed_temporaries {
+                println!("deleted temporary file {}", p.display());
+            }
+            for s in &recovery.adopted_shards {
+                println!("listed unlisted shard {s} in the manifest");
+            }
+            for e in &empty {
+                println!("gave table {} without rows its zero-row shard {}", e.table, e.path);
+            }
+            if recovery.is_empty() && empty.is_empty() {
+                println!("nothing to repair");
+            }
+            ExitCode::from(VALID)
+        }
+    }
+}
+
+/// `dataset import-published`: imports a JSON Lines source into the `published` table, in one
+/// transaction.
+fn import_published(file: &Path, root: &Path) -> ExitCode {
+    if !root.is_dir() {
+        eprintln!("dataset import-published: {}: no such directory; give the dataset directory with --root", root.display());
+        return ExitCode::from(USAGE);
+    }
+    match published_source::import_file(root, file) {
+        Ok(summary) => {
+            for shard in &summary.shards {
+                println!("wrote {} ({} row(s))", shard.path, shard.rows);
+            }
+            eprintln!(
+                "dataset import-published: {} new row(s) imported into {}, {} already present",
+                summary.imported,
+                root.display(),
+                summary.already_present
+            );
+            ExitCode::from(VALID)
+        }
+        Err(e @ ImportError::Unreadable { .. }) => {
+            eprintln!("dataset import-published: {e}");
+            ExitCode::from(USAGE)
+        }
+        Err(e) => {
+            println!("{e}");
+            eprintln!("dataset import-published: nothing imported from {}", file.display());
+            ExitCode::from(INVALID)
         }
     }
 }
 
 /// `dataset compact`: plans every partition's merge, prints it per table, commits it as one
 /// transaction unless `dry_run`.
-fn compact(dir: &std::path::Path, dry_run: bool, max_shard_bytes: u64) -> ExitCode {
+fn compact(dir: &Path, dry_run: bool, max_shard_bytes: u64) -> ExitCode {
     // Opening a store creates an empty dataset where there is none: refuse a wrong path first.
     let manifest = dir.join(edgebench_dataset::schema::v1::VERSION_DIR).join(edgebench_dataset::manifest::MANIFEST_FILE);
     if !manifest.is_file() {

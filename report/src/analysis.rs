@@ -262,7 +262,8 @@ pub enum Comparison {
     /// same platform (the paper's QwQ-1.5B and DeepSeek-1.5B in BF16 against Qwen-1.5B in Q8).
     Bf16VsQ8,
     /// A Gemma model against the Qwen model nearest in parameter count (within
-    /// [`FAMILY_SIZE_FACTOR`]), same quantisation and platform.
+    /// [`FAMILY_SIZE_FACTOR`]), same quantisation and platform, per billion parameters (see
+    /// `ratios::units`).
     GemmaVsQwen,
 }
 
@@ -281,7 +282,7 @@ impl Comparison {
             Comparison::ModeVsMaxn => "Power mode vs MAXN",
             Comparison::ModelVsSmallest => "Model vs the smallest model on the platform",
             Comparison::Bf16VsQ8 => "BF16 vs Q8_0 of the same architecture and size",
-            Comparison::GemmaVsQwen => "Gemma vs the Qwen model nearest in size",
+            Comparison::GemmaVsQwen => "Gemma vs the Qwen model nearest in size, per parameter",
         }
     }
 }

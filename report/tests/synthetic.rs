@@ -159,6 +159,14 @@ fn bf16_and_gemma_claims_are_decided_from_synthetic_presets() {
         assert_eq!(f.verdict, Verdict::Supported, "{id}: {:#?}", f.evidence);
         let pair = |platform| format!("Gemma-2-2B-It (Q8_0){MARK} vs Qwen2.5-3B-Instruct (Q8_0){MARK} on {platform}");
         assert_eq!(subjects(f), [pair(CPU), pair(CUDA)], "{id}");
+        assert!(f.claim.contains("per billion parameters"), "{id}: {}", f.claim);
+    }
+    // Per parameter: the fixture's Gemma is 1.30× the Qwen2.5-3B's TPOT on the CPU (130 against
+    // 100 ms) and 1.33× its load time (1600 against 1200 ms), with 0.847× its parameters, so the
+    // ratios are 1.30 × 3.086 / 2.614 = 1.53 and 1.33 × 3.086 / 2.614 = 1.57, not 1.30 and 1.33.
+    for (id, per_parameter) in [("tpot-gemma-vs-qwen", "1.53×"), ("load-gemma-vs-qwen", "1.57×")] {
+        let cpu = finding(&findings, id).evidence.iter().find(|e| e.subject.ends_with(CPU)).unwrap();
+        assert!(cpu.result.starts_with(per_parameter), "{id}: {}", cpu.result);
     }
     // Section V by family: the synthetic Gemma against the synthetic Qwens, never against the
     // trained Qwen2.5-0.5B profile (whose GEMV share is higher).

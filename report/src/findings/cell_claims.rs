@@ -109,9 +109,13 @@ pub(super) fn contrast(
         ),
     };
     let where_ = backend.map(|b| format!(" on the {b} back-end")).unwrap_or_default();
+    // The family comparison is per parameter (see `analysis::ratios::units`), and says so.
+    let measured = match comparison {
+        Comparison::GemmaVsQwen => format!("{} per billion parameters", metric.label()),
+        _ => metric.label().to_owned(),
+    };
     let statement = format!(
-        "With {subject}, {}{where_} is {} than with {reference}.{}",
-        metric.label(),
+        "With {subject}, {measured}{where_} is {} than with {reference}.{}",
         expect.word(),
         quality_note(metric)
     );

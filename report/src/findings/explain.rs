@@ -23,7 +23,7 @@ pub(super) fn title(claim: &Claim) -> String {
                 Comparison::ModeVsMaxn => format!("{m} is {e} in a lower power mode than in MAXN"),
                 Comparison::ModelVsSmallest => format!("{m}{} is {e} for a larger model", on(backend)),
                 Comparison::Bf16VsQ8 => format!("{m}{} is {e} with BF16 weights than with Q8_0", on(backend)),
-                Comparison::GemmaVsQwen => format!("{m} is {e} for Gemma than for the Qwen model of similar size"),
+                Comparison::GemmaVsQwen => format!("{m} per parameter is {e} for Gemma than for the Qwen model of similar size"),
             }
         }
         Test::Similar { metric, margin, .. } => format!(

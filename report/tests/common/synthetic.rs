@@ -5,7 +5,7 @@
 //!   a little apart in every measure, so that pooling them would show;
 //! - the paper's architectures as presets: Qwen2.5-1.5B, QwQ-1.5B (Qwen2.5-1.5B's shapes) and
 //!   DeepSeek-R1-Distill-Qwen-1.5B in BF16 and Q8_0, Qwen2.5-3B and Gemma-2-2B, where BF16 is
-//!   slower than Q8_0 of the same shapes and Gemma slower than the Qwen nearest in size — except
+//!   slower than Q8_0 of the same shapes and Gemma slower per parameter than the Qwen nearest in size — except
 //!   BF16's TTFT on the GPU, which is lower, so a claim about the CPU must not count it;
 //! - a trained Qwen2.5-1.5B with exactly the synthetic presets' shapes, which no comparison may
 //!   pair with a synthetic cell;
