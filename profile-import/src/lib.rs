@@ -225,7 +225,24 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
+/// Reads one file: its size is checked before anything is read, its first bytes decide the
+/// format, the format's reader produces the kernels, and the result is checked before it leaves.
 fn read_capture(path: &Path, limits: &Limits) -> Result<ImportedCapture, Problem> {
+    let file_len = check_file(path, limits)?;
+    let file = File::open(path).map_err(|e| Problem::io(At::Nowhere, &e))?;
+    // The file is hashed as it is parsed, so the id is of exactly the bytes that were read.
+    let mut hashing = Hashing { inner: file.take(limits.max_file_bytes), hasher: sha2::Sha256::new() };
+    let mut sniff = Vec::with_capacity(SNIFF_BYTES);
+    (&mut hashing).take(SNIFF_BYTES as u64).read_to_end(&mut sniff).map_err(|e| Problem::io(At::Nowhere, &e))?;
+    let format = detect(&sniff)?;
+    let capture = read_format(format, path, file_len, &sniff, hashing, limits)?;
+    check_capture(&capture)?;
+    Ok(capture)
+}
+
+/// The file's length, once it is known to be a regular, non-empty file within the size limit:
+/// a file too large to import is refused before a byte of it is read.
+fn check_file(path: &Path, limits: &Limits) -> Result<u64, Problem> {
     let meta = std::fs::metadata(path).map_err(|e| Problem::io(At::Nowhere, &e))?;
     if !meta.is_file() {
         return Err(Problem::new(
@@ -251,18 +268,30 @@ fn read_capture(path: &Path, limits: &Limits) -> Result<ImportedCapture, Problem
             "give the profiler's output file, complete",
         ));
     }
-    let file = File::open(path).map_err(|e| Problem::io(At::Nowhere, &e))?;
-    // The file is hashed as it is parsed, so the id is of exactly the bytes that were read.
-    let mut hashing = Hashing { inner: file.take(limits.max_file_bytes), hasher: sha2::Sha256::new() };
-    let mut sniff = Vec::with_capacity(SNIFF_BYTES);
-    (&mut hashing).take(SNIFF_BYTES as u64).read_to_end(&mut sniff).map_err(|e| Problem::io(At::Nowhere, &e))?;
-    let format = detect(&sniff)?;
+    Ok(meta.len())
+}
 
-    let (tool, timing_source) = match format {
+/// The profiler a format comes from, and what its times mean.
+fn tool_and_timing(format: Format) -> (ProfileTool, TimingSource) {
+    match format {
         Format::NsysSqlite | Format::NsysStatsCsv => (ProfileTool::Nsys, TimingSource::DeviceActivity),
         Format::NcuRawCsv | Format::NcuDetailsCsv => (ProfileTool::Ncu, TimingSource::NcuReplay),
         Format::TorchTrace | Format::TorchTraceGzip => (ProfileTool::Torch, TimingSource::DeviceActivity),
-    };
+    }
+}
+
+/// Runs the reader of `format`. Text formats read the sniffed bytes again and then the rest of
+/// the file through `hashing`, which is finished once the reader is done; SQLite reads the file
+/// itself, so the rest is hashed first.
+fn read_format<R: Read>(
+    format: Format,
+    path: &Path,
+    file_len: u64,
+    sniff: &[u8],
+    mut hashing: Hashing<R>,
+    limits: &Limits,
+) -> Result<ImportedCapture, Problem> {
+    let (tool, timing_source) = tool_and_timing(format);
     let capture = |tool_version, capture_id, kernels| ImportedCapture {
         tool,
         tool_version,
@@ -271,21 +300,20 @@ fn read_capture(path: &Path, limits: &Limits) -> Result<ImportedCapture, Problem
         format,
         kernels,
     };
-
-    let result = match format {
+    Ok(match format {
         Format::NsysSqlite => {
-            nsys_sqlite::check_header(&sniff, meta.len(), limits)?;
+            nsys_sqlite::check_header(sniff, file_len, limits)?;
             let capture_id = hashing.finish()?;
             let parsed = nsys_sqlite::read(path, limits)?;
             capture(parsed.tool_version, capture_id, parsed.kernels)
         }
         Format::NsysStatsCsv => {
-            let mut input = BufReader::new(io::Cursor::new(&sniff).chain(&mut hashing));
+            let mut input = BufReader::new(io::Cursor::new(sniff).chain(&mut hashing));
             let kernels = nsys_csv::read(&mut input, limits)?;
             capture(None, hashing.finish()?, kernels)
         }
         Format::NcuRawCsv | Format::NcuDetailsCsv => {
-            let mut input = BufReader::new(io::Cursor::new(&sniff).chain(&mut hashing));
+            let mut input = BufReader::new(io::Cursor::new(sniff).chain(&mut hashing));
             let parsed = ncu_csv::read(&mut input, limits)?;
             // The reader's header decides the page (the sniff saw the same header).
             let format = match parsed.page {
@@ -295,35 +323,45 @@ fn read_capture(path: &Path, limits: &Limits) -> Result<ImportedCapture, Problem
             ImportedCapture { format, ..capture(parsed.tool_version, hashing.finish()?, parsed.kernels) }
         }
         Format::TorchTrace => {
-            let parsed = torch_trace::read(io::Cursor::new(&sniff).chain(&mut hashing), limits, &|| None)?;
+            let parsed = torch_trace::read(io::Cursor::new(sniff).chain(&mut hashing), limits, &|| None)?;
             capture(parsed.tool_version, hashing.finish()?, parsed.kernels)
         }
         Format::TorchTraceGzip => {
-            let hit = Rc::new(Cell::new(false));
-            let decoder = flate2::read::MultiGzDecoder::new(io::Cursor::new(&sniff).chain(&mut hashing));
-            let capped = Capped { inner: decoder, left: limits.max_decompressed_bytes, hit: hit.clone() };
-            let cut_short = || {
-                hit.get().then(|| {
-                    Problem::new(
-                        At::Nowhere,
-                        ErrorKind::TooLarge,
-                        format!(
-                            "gzip data expands past the limit of {} bytes (a decompression bomb?)",
-                            limits.max_decompressed_bytes
-                        ),
-                        "give the uncompressed trace of a shorter profile",
-                    )
-                })
-            };
-            let parsed = torch_trace::read(capped, limits, &cut_short)?;
+            let parsed = read_torch_gzip(io::Cursor::new(sniff).chain(&mut hashing), limits)?;
             capture(parsed.tool_version, hashing.finish()?, parsed.kernels)
         }
+    })
+}
+
+/// A gzip-compressed Chrome trace, decompressed under [`Limits::max_decompressed_bytes`]. The
+/// JSON reader sees the cap only as a read error; `cut_short` lets it report the cap instead.
+fn read_torch_gzip(compressed: impl Read, limits: &Limits) -> Result<torch_trace::Parsed, Problem> {
+    let hit = Rc::new(Cell::new(false));
+    let decoder = flate2::read::MultiGzDecoder::new(compressed);
+    let capped = Capped { inner: decoder, left: limits.max_decompressed_bytes, hit: hit.clone() };
+    let cut_short = || {
+        hit.get().then(|| {
+            Problem::new(
+                At::Nowhere,
+                ErrorKind::TooLarge,
+                format!(
+                    "gzip data expands past the limit of {} bytes (a decompression bomb?)",
+                    limits.max_decompressed_bytes
+                ),
+                "give the uncompressed trace of a shorter profile",
+            )
+        })
     };
-    if result.kernels.is_empty() {
+    torch_trace::read(capped, limits, &cut_short)
+}
+
+/// Refuses a capture without kernels, and checks every reader's output once more: a bug here
+/// must not become a dataset row.
+fn check_capture(capture: &ImportedCapture) -> Result<(), Problem> {
+    if capture.kernels.is_empty() {
         return Err(Problem::no_kernels(At::Nowhere, "profile with CUDA kernel tracing on, over the inference"));
     }
-    // Every reader's output is checked once more: a bug here must not become a dataset row.
-    for k in &result.kernels {
+    for k in &capture.kernels {
         if let Some(why) = aggregate::invariant_violation(k) {
             return Err(Problem::malformed(
                 At::Nowhere,
@@ -332,7 +370,7 @@ fn read_capture(path: &Path, limits: &Limits) -> Result<ImportedCapture, Problem
             ));
         }
     }
-    Ok(result)
+    Ok(())
 }
 
 /// The format of a file from its first bytes.

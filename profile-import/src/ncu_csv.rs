@@ -201,121 +201,194 @@ struct Launch {
     metrics: Metrics,
 }
 
+/// The columns the details page is read by, found by name so that extra or reordered columns do
+/// not matter.
+struct DetailsColumns {
+    id: usize,
+    name: usize,
+    metric: usize,
+    value: usize,
+    /// Optional: without it every value is taken to be in base units (ns for Duration).
+    unit: Option<usize>,
+}
+
+impl DetailsColumns {
+    fn of(header: &[String]) -> Self {
+        let col = |names: &[&str]| position(header, names);
+        let (Some(id), Some(name), Some(metric), Some(value)) =
+            (col(&["ID"]), col(&["Kernel Name", "Function Name"]), col(&["Metric Name"]), col(&["Metric Value"]))
+        else {
+            unreachable!("checked by header_page")
+        };
+        DetailsColumns { id, name, metric, value, unit: col(&["Metric Unit"]) }
+    }
+}
+
+/// The details page has one row per launch × metric, so a launch is only complete at the end
+/// of the file: launches are gathered here first and handed to the [`LaunchTable`] afterwards.
+/// The caps are checked as launches and names arrive, since nothing is bounded until then.
+struct DetailsLaunches<'a> {
+    limits: &'a Limits,
+    budget: crate::aggregate::Budget<'a>,
+    /// Launch IDs are small integers in file order; keyed by the ID text so that interleaved
+    /// rows still meet their launch.
+    launches: BTreeMap<String, Launch>,
+    /// Distinct names held once, however many launches share them.
+    names: Vec<String>,
+    name_index: BTreeMap<String, usize>,
+}
+
+impl<'a> DetailsLaunches<'a> {
+    fn new(limits: &'a Limits) -> Self {
+        DetailsLaunches {
+            limits,
+            budget: crate::aggregate::Budget::new(limits),
+            launches: BTreeMap::new(),
+            names: Vec::new(),
+            name_index: BTreeMap::new(),
+        }
+    }
+
+    /// The launch `id` that a row on `line` belongs to, started there if it is new. A row that
+    /// gives a known launch another name is refused: the file mixes reports.
+    fn launch(&mut self, id: &str, name: &str, line: u64, at: &At) -> Result<&mut Launch, Problem> {
+        if !self.launches.contains_key(id) {
+            if self.launches.len() as u64 >= self.limits.max_launches {
+                return Err(Problem::limit(
+                    at.clone(),
+                    format!("more than {} kernel launches", self.limits.max_launches),
+                    "profile fewer launches (`--launch-count`)",
+                ));
+            }
+            let index = self.name_index_of(name, at)?;
+            self.launches
+                .insert(id.to_owned(), Launch { name: index, line, duration_ns: None, metrics: Metrics::default() });
+        }
+        let launch = self.launches.get_mut(id).expect("inserted above");
+        if self.names[launch.name] != *name {
+            return Err(Problem::malformed(
+                at.clone(),
+                format!(
+                    "launch {id} is named {} here and {} on line {}",
+                    excerpt(name, 60),
+                    excerpt(&self.names[launch.name], 60),
+                    launch.line
+                ),
+                "the file mixes reports: export one report per file",
+            ));
+        }
+        Ok(launch)
+    }
+
+    /// The index of `name` among the distinct names, added (and checked) if it is new.
+    fn name_index_of(&mut self, name: &str, at: &At) -> Result<usize, Problem> {
+        if let Some(&i) = self.name_index.get(name) {
+            return Ok(i);
+        }
+        crate::aggregate::check_name(name, at, self.limits)?;
+        self.budget.new_name(name, self.names.len(), at)?;
+        self.name_index.insert(name.to_owned(), self.names.len());
+        self.names.push(name.to_owned());
+        Ok(self.names.len() - 1)
+    }
+
+    /// Hands every launch to `table`, in ID order; a launch without a Duration row is refused,
+    /// since a kernel's time is what the capture is for.
+    fn into_table(self, table: &mut LaunchTable<'_>) -> Result<(), Problem> {
+        for (id, launch) in self.launches {
+            let at = At::Line(launch.line);
+            let name = &self.names[launch.name];
+            let Some(duration) = launch.duration_ns else {
+                return Err(Problem::malformed(
+                    at,
+                    format!("launch {id} ({}) has no Duration metric", excerpt(name, 60)),
+                    "profile with the SpeedOfLight section (`--section SpeedOfLight`) or `--metrics gpu__time_duration.sum`",
+                ));
+            };
+            table.add(name, duration, Some(&launch.metrics), &at)?;
+        }
+        Ok(())
+    }
+}
+
+/// The launch ID of a row, trimmed; refused when empty or too long to be one (it becomes a map
+/// key held until the end of the file).
+fn launch_id<'r>(text: &'r str, at: &At) -> Result<&'r str, Problem> {
+    let id = text.trim();
+    if id.is_empty() || id.len() > 32 {
+        return Err(Problem::malformed(
+            at.clone(),
+            format!("launch ID {} is not an ID", excerpt(id, 40)),
+            "export it again",
+        ));
+    }
+    Ok(id)
+}
+
+/// Applies one metric row to its launch. The first Duration row gives the time and the first
+/// value of each kept metric fills its slot (a metric can appear in more than one section);
+/// metrics not kept are skipped.
+fn record_metric(
+    launch: &mut Launch,
+    row: &Record,
+    cols: &DetailsColumns,
+    at: &At,
+    limits: &Limits,
+) -> Result<(), Problem> {
+    let metric = row.fields[cols.metric].trim().to_ascii_lowercase();
+    let unit = cols.unit.map_or("", |c| row.fields[c].trim());
+    let text = &row.fields[cols.value];
+    if DURATION.contains(&metric.as_str()) {
+        if launch.duration_ns.is_none() {
+            let scale = ns_per_unit(unit).ok_or_else(|| {
+                Problem::malformed(
+                    at.clone(),
+                    format!("unknown duration unit {}", excerpt(unit, 20)),
+                    "export it again from ncu",
+                )
+            })?;
+            let v = parse_number(text).ok_or_else(|| not_a_number(at, "Duration", text))?;
+            launch.duration_ns = Some(check_ns(v * scale, "Duration", at, limits)?);
+        }
+        return Ok(());
+    }
+    let Some(slot_index) = METRICS.iter().position(|names| names.contains(&metric.as_str())) else {
+        return Ok(());
+    };
+    // A label can name a different quantity in another section (a bandwidth in GB/s):
+    // percentages must say `%`.
+    if PERCENT_SLOTS[slot_index] && !(unit.is_empty() || unit == "%") {
+        return Ok(());
+    }
+    let slot = launch.metrics.slots().into_iter().nth(slot_index).expect("six slots");
+    if slot.is_none() && !is_absent(text) {
+        let v = parse_number(text).ok_or_else(|| not_a_number(at, &row.fields[cols.metric], text))?;
+        *slot = Some(check_metric(v, &row.fields[cols.metric], at)?);
+    }
+    Ok(())
+}
+
+/// The details page: rows are checked and gathered into launches as they come, and the
+/// launches go to `table` once the file is read.
 fn read_details<R: BufRead>(
     lines: &mut CsvLines<R>,
     header: &Record,
     table: &mut LaunchTable<'_>,
     limits: &Limits,
 ) -> Result<(), Problem> {
-    let f = &header.fields;
-    let col = |names: &[&str]| position(f, names);
-    let (Some(id_col), Some(name_col), Some(metric_col), Some(value_col)) =
-        (col(&["ID"]), col(&["Kernel Name", "Function Name"]), col(&["Metric Name"]), col(&["Metric Value"]))
-    else {
-        unreachable!("checked by header_page")
-    };
-    let unit_col = col(&["Metric Unit"]);
-    let mut budget = crate::aggregate::Budget::new(limits);
-    // Launch IDs are small integers in file order; keyed by the ID text so that interleaved
-    // rows still meet their launch.
-    let mut launches: BTreeMap<String, Launch> = BTreeMap::new();
-    // Distinct names held once, however many launches share them.
-    let mut names: Vec<String> = Vec::new();
-    let mut name_index: BTreeMap<String, usize> = BTreeMap::new();
+    let cols = DetailsColumns::of(&header.fields);
+    let mut launches = DetailsLaunches::new(limits);
     while let Some(row) = lines.next_record(is_chatter)? {
         if row.is_blank() {
             continue;
         }
-        if row.fields.len() != f.len() {
+        if row.fields.len() != header.fields.len() {
             return Err(wrong_width(&row, header));
         }
         let at = At::Line(row.line);
-        let id = row.fields[id_col].trim();
-        if id.is_empty() || id.len() > 32 {
-            return Err(Problem::malformed(
-                at,
-                format!("launch ID {} is not an ID", excerpt(id, 40)),
-                "export it again",
-            ));
-        }
-        let name = &row.fields[name_col];
-        if !launches.contains_key(id) {
-            if launches.len() as u64 >= limits.max_launches {
-                return Err(Problem::limit(
-                    at,
-                    format!("more than {} kernel launches", limits.max_launches),
-                    "profile fewer launches (`--launch-count`)",
-                ));
-            }
-            let index = match name_index.get(name) {
-                Some(&i) => i,
-                None => {
-                    crate::aggregate::check_name(name, &at, limits)?;
-                    budget.new_name(name, names.len(), &at)?;
-                    name_index.insert(name.clone(), names.len());
-                    names.push(name.clone());
-                    names.len() - 1
-                }
-            };
-            launches.insert(
-                id.to_owned(),
-                Launch { name: index, line: row.line, duration_ns: None, metrics: Metrics::default() },
-            );
-        }
-        let launch = launches.get_mut(id).expect("inserted above");
-        if names[launch.name] != *name {
-            return Err(Problem::malformed(
-                at,
-                format!(
-                    "launch {id} is named {} here and {} on line {}",
-                    excerpt(name, 60),
-                    excerpt(&names[launch.name], 60),
-                    launch.line
-                ),
-                "the file mixes reports: export one report per file",
-            ));
-        }
-        let metric = row.fields[metric_col].trim().to_ascii_lowercase();
-        let unit = unit_col.map_or("", |c| row.fields[c].trim());
-        let text = &row.fields[value_col];
-        if DURATION.contains(&metric.as_str()) {
-            if launch.duration_ns.is_none() {
-                let scale = ns_per_unit(unit).ok_or_else(|| {
-                    Problem::malformed(
-                        at.clone(),
-                        format!("unknown duration unit {}", excerpt(unit, 20)),
-                        "export it again from ncu",
-                    )
-                })?;
-                let v = parse_number(text).ok_or_else(|| not_a_number(&at, "Duration", text))?;
-                launch.duration_ns = Some(check_ns(v * scale, "Duration", &at, limits)?);
-            }
-            continue;
-        }
-        let Some(slot_index) = METRICS.iter().position(|names| names.contains(&metric.as_str())) else {
-            continue;
-        };
-        // A label can name a different quantity in another section (a bandwidth in GB/s):
-        // percentages must say `%`.
-        if PERCENT_SLOTS[slot_index] && !(unit.is_empty() || unit == "%") {
-            continue;
-        }
-        let slot = launch.metrics.slots().into_iter().nth(slot_index).expect("six slots");
-        if slot.is_none() && !is_absent(text) {
-            let v = parse_number(text).ok_or_else(|| not_a_number(&at, &row.fields[metric_col], text))?;
-            *slot = Some(check_metric(v, &row.fields[metric_col], &at)?);
-        }
+        let id = launch_id(&row.fields[cols.id], &at)?;
+        let launch = launches.launch(id, &row.fields[cols.name], row.line, &at)?;
+        record_metric(launch, &row, &cols, &at, limits)?;
     }
-    for (id, launch) in launches {
-        let at = At::Line(launch.line);
-        let Some(duration) = launch.duration_ns else {
-            return Err(Problem::malformed(
-                at,
-                format!("launch {id} ({}) has no Duration metric", excerpt(&names[launch.name], 60)),
-                "profile with the SpeedOfLight section (`--section SpeedOfLight`) or `--metrics gpu__time_duration.sum`",
-            ));
-        };
-        table.add(&names[launch.name], duration, Some(&launch.metrics), &at)?;
-    }
-    Ok(())
+    launches.into_table(table)
 }

@@ -113,7 +113,22 @@ fn sql_error(at: At, e: rusqlite::Error, limits: &Limits) -> Problem {
     Problem::malformed(at, format!("SQLite: {e}"), REEXPORT)
 }
 
+/// Reads the kernel launches of an export: the file is opened locked down, the tables and
+/// columns the query needs are checked, the launches are read and grouped by name id, and each
+/// distinct id is then looked up once in `StringIds`.
 pub(crate) fn read(path: &Path, limits: &Limits) -> Result<Parsed, Problem> {
+    let conn = open_locked_down(path, limits)?;
+    let tables = real_tables(&conn, limits)?;
+    check_tables(&tables)?;
+    let name_col = kernel_name_column(&conn, limits)?;
+    let by_id = durations_by_name_id(&conn, name_col, limits)?;
+    let kernels = name_launches(&conn, by_id, limits)?;
+    Ok(Parsed { tool_version: tool_version(&conn, &tables), kernels })
+}
+
+/// Opens `path` so that SQLite can neither change nor create anything, nor be led by the schema
+/// to run functions, nor hold a string longer than any name we accept (see the module notes).
+fn open_locked_down(path: &Path, limits: &Limits) -> Result<Connection, Problem> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(uri(path)?, flags).map_err(|e| sql_error(At::Nowhere, e, limits))?;
     let cap = i32::try_from(limits.max_name_bytes.saturating_add(1024)).unwrap_or(i32::MAX);
@@ -122,8 +137,12 @@ pub(crate) fn read(path: &Path, limits: &Limits) -> Result<Parsed, Problem> {
         "PRAGMA query_only = ON; PRAGMA trusted_schema = OFF; PRAGMA cell_size_check = ON; PRAGMA mmap_size = 0;",
     )
     .map_err(|e| sql_error(At::Nowhere, e, limits))?;
+    Ok(conn)
+}
 
-    let tables = real_tables(&conn, limits)?;
+/// Both tables must be real tables. A missing kernel table means the capture had no CUDA
+/// tracing (a remedy for the person profiling); a missing name table means a broken export.
+fn check_tables(tables: &[String]) -> Result<(), Problem> {
     if !tables.iter().any(|t| t == KERNELS) {
         return Err(Problem::no_kernels(
             table(KERNELS),
@@ -133,7 +152,13 @@ pub(crate) fn read(path: &Path, limits: &Limits) -> Result<Parsed, Problem> {
     if !tables.iter().any(|t| t == STRINGS) {
         return Err(Problem::malformed(table(STRINGS), "the table of names is missing", REEXPORT));
     }
-    let columns = columns(&conn, KERNELS, limits)?;
+    Ok(())
+}
+
+/// The kernel table's name column, the most readable one the export has (older exports have
+/// only `shortName`), after checking that `start` and `end` are there too.
+fn kernel_name_column(conn: &Connection, limits: &Limits) -> Result<&'static str, Problem> {
+    let columns = columns(conn, KERNELS, limits)?;
     let has = |c: &str| columns.iter().any(|x| x == c);
     let Some(name_col) = ["demangledName", "shortName", "mangledName"].into_iter().find(|c| has(c)) else {
         return Err(Problem::malformed(table(KERNELS), "no demangledName, shortName or mangledName column", REEXPORT));
@@ -141,8 +166,12 @@ pub(crate) fn read(path: &Path, limits: &Limits) -> Result<Parsed, Problem> {
     if !has("start") || !has("end") {
         return Err(Problem::malformed(table(KERNELS), "no start or end column", REEXPORT));
     }
+    Ok(name_col)
+}
 
-    // Launch durations grouped by name id; names are looked up once per distinct id.
+/// Launch durations grouped by name id, in one pass over the kernel table. Names are not looked
+/// up here: a capture has millions of launches but few distinct names. An empty table is refused.
+fn durations_by_name_id(conn: &Connection, name_col: &str, limits: &Limits) -> Result<HashMap<i64, Vec<f64>>, Problem> {
     let mut by_id: HashMap<i64, Vec<f64>> = HashMap::new();
     let mut launches: u64 = 0;
     let at = table(KERNELS);
@@ -158,16 +187,7 @@ pub(crate) fn read(path: &Path, limits: &Limits) -> Result<Parsed, Problem> {
                 "export a shorter capture, or import `nsys stats` CSV instead",
             ));
         }
-        let int = |i: usize, what: &str| match row.get_ref(i) {
-            Ok(ValueRef::Integer(v)) => Ok(v),
-            _ => Err(Problem::malformed(table(KERNELS), format!("row {launches}: {what} is not an integer"), REEXPORT)),
-        };
-        let (start, end, id) = (int(0, "start")?, int(1, "end")?, int(2, name_col)?);
-        let duration = end.checked_sub(start).ok_or_else(|| {
-            Problem::malformed(table(KERNELS), format!("row {launches}: end − start overflows"), REEXPORT)
-        })?;
-        let what = format!("row {launches}: end − start =");
-        let duration = check_ns(duration as f64, &what, &at, limits)?;
+        let (id, duration) = launch(row, launches, name_col, &at, limits)?;
         if !by_id.contains_key(&id) && by_id.len() >= limits.max_kernels {
             return Err(Problem::limit(
                 at,
@@ -177,15 +197,44 @@ pub(crate) fn read(path: &Path, limits: &Limits) -> Result<Parsed, Problem> {
         }
         by_id.entry(id).or_default().push(duration);
     }
-    drop(rows);
-    drop(stmt);
     if launches == 0 {
         return Err(Problem::no_kernels(
             at,
             "the table is empty: profile with CUDA tracing (`nsys profile -t cuda`) over the inference",
         ));
     }
+    Ok(by_id)
+}
 
+/// One kernel row (the `number`th, for messages): its name id and checked duration. SQLite
+/// columns are dynamically typed, so each value is checked to be an integer.
+fn launch(
+    row: &rusqlite::Row<'_>,
+    number: u64,
+    name_col: &str,
+    at: &At,
+    limits: &Limits,
+) -> Result<(i64, f64), Problem> {
+    let int = |i: usize, what: &str| match row.get_ref(i) {
+        Ok(ValueRef::Integer(v)) => Ok(v),
+        _ => Err(Problem::malformed(table(KERNELS), format!("row {number}: {what} is not an integer"), REEXPORT)),
+    };
+    let (start, end, id) = (int(0, "start")?, int(1, "end")?, int(2, name_col)?);
+    let duration = end
+        .checked_sub(start)
+        .ok_or_else(|| Problem::malformed(table(KERNELS), format!("row {number}: end − start overflows"), REEXPORT))?;
+    let what = format!("row {number}: end − start =");
+    let duration = check_ns(duration as f64, &what, at, limits)?;
+    Ok((id, duration))
+}
+
+/// Gives each name id its name and adds its launches to one table. Ids are taken in order, so
+/// that which bad name is reported first does not depend on hashing.
+fn name_launches(
+    conn: &Connection,
+    by_id: HashMap<i64, Vec<f64>>,
+    limits: &Limits,
+) -> Result<Vec<ImportedKernel>, Problem> {
     let mut table_out = LaunchTable::new(limits);
     let mut ids: Vec<(i64, Vec<f64>)> = by_id.into_iter().collect();
     ids.sort_by_key(|(id, _)| *id);
@@ -193,38 +242,41 @@ pub(crate) fn read(path: &Path, limits: &Limits) -> Result<Parsed, Problem> {
         .prepare(&format!("SELECT value FROM {STRINGS} WHERE id = ?1"))
         .map_err(|e| sql_error(table(STRINGS), e, limits))?;
     for (id, durations) in ids {
-        let name = lookup
-            .query_row([id], |r| {
-                Ok(match r.get_ref(0)? {
-                    ValueRef::Text(t) => Some(std::str::from_utf8(t).map(str::to_owned)),
-                    _ => None,
-                })
-            })
-            .map_err(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => {
-                    Problem::malformed(table(STRINGS), format!("kernel name id {id} is absent"), REEXPORT)
-                }
-                e => sql_error(table(STRINGS), e, limits),
-            })?;
-        let name = match name {
-            Some(Ok(name)) => name,
-            Some(Err(_)) => {
-                return Err(Problem::malformed(
-                    table(STRINGS),
-                    format!("kernel name id {id} is not UTF-8 text"),
-                    REEXPORT,
-                ));
-            }
-            None => {
-                return Err(Problem::malformed(table(STRINGS), format!("kernel name id {id} is not text"), REEXPORT));
-            }
-        };
-        check_name(&name, &table(STRINGS), limits)?;
+        let name = kernel_name(&mut lookup, id, limits)?;
         for d in durations {
             table_out.add(&name, d, None, &table(KERNELS))?;
         }
     }
-    Ok(Parsed { tool_version: tool_version(&conn, &tables), kernels: table_out.finish() })
+    Ok(table_out.finish())
+}
+
+/// The name of id `id` in `StringIds` (through `lookup`, the prepared query), refused unless it
+/// is there, is UTF-8 text and passes the name checks.
+fn kernel_name(lookup: &mut rusqlite::Statement<'_>, id: i64, limits: &Limits) -> Result<String, Problem> {
+    let name = lookup
+        .query_row([id], |r| {
+            Ok(match r.get_ref(0)? {
+                ValueRef::Text(t) => Some(std::str::from_utf8(t).map(str::to_owned)),
+                _ => None,
+            })
+        })
+        .map_err(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => {
+                Problem::malformed(table(STRINGS), format!("kernel name id {id} is absent"), REEXPORT)
+            }
+            e => sql_error(table(STRINGS), e, limits),
+        })?;
+    let name = match name {
+        Some(Ok(name)) => name,
+        Some(Err(_)) => {
+            return Err(Problem::malformed(table(STRINGS), format!("kernel name id {id} is not UTF-8 text"), REEXPORT));
+        }
+        None => {
+            return Err(Problem::malformed(table(STRINGS), format!("kernel name id {id} is not text"), REEXPORT));
+        }
+    };
+    check_name(&name, &table(STRINGS), limits)?;
+    Ok(name)
 }
 
 fn real_tables(conn: &Connection, limits: &Limits) -> Result<Vec<String>, Problem> {

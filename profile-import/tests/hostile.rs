@@ -168,27 +168,51 @@ fn wrong_and_missing_columns() {
     );
 }
 
-fn sqlite_with(d: &Path, name: &str, sql: &str) -> std::path::PathBuf {
-    let path = d.join(name);
+// The SQLite cases: one test each, so that a failure names the case. Each builds a small
+// database with hand-written DDL around the two tables the reader needs.
+
+const STRINGS_DDL: &str = "CREATE TABLE StringIds (id INTEGER PRIMARY KEY, value TEXT);";
+const KERNELS_DDL: &str =
+    "CREATE TABLE CUPTI_ACTIVITY_KIND_KERNEL (start INTEGER, end INTEGER, demangledName INTEGER, shortName INTEGER);";
+
+/// Both tables, the name `mul_mat_q` under id 1, and kernel rows `values` (an SQL VALUES list of
+/// start, end, demangledName, shortName).
+fn kernel_rows(values: &str) -> String {
+    format!(
+        "{STRINGS_DDL} {KERNELS_DDL} INSERT INTO StringIds VALUES (1, 'mul_mat_q'); INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES {values};"
+    )
+}
+
+/// Both tables, one kernel row (1, 2, 1, 1), and the name of id 1 given by the SQL expression
+/// `value`.
+fn kernel_named(value: &str) -> String {
+    format!(
+        "{STRINGS_DDL} {KERNELS_DDL} INSERT INTO StringIds VALUES (1, {value}); INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (1, 2, 1, 1);"
+    )
+}
+
+/// Builds the database `name` from `sql` in a fresh directory and imports it under `limits`,
+/// expecting a refusal as [`refused_with`] does; returns the message.
+#[track_caller]
+fn sqlite_refused_with(name: &str, sql: &str, limits: &Limits, words: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
     let conn = Connection::open(&path).unwrap();
     conn.execute_batch(sql).unwrap();
     drop(conn);
-    path
+    refused_with(&path, limits, words)
+}
+
+#[track_caller]
+fn sqlite_refused(name: &str, sql: &str, words: &[&str]) -> String {
+    sqlite_refused_with(name, sql, &Limits::default(), words)
 }
 
 #[test]
-fn sqlite_wrong_tables_columns_and_values() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let strings = "CREATE TABLE StringIds (id INTEGER PRIMARY KEY, value TEXT);";
-    let kernels = "CREATE TABLE CUPTI_ACTIVITY_KIND_KERNEL (start INTEGER, end INTEGER, demangledName INTEGER, shortName INTEGER);";
-    let p = sqlite_with(
-        d,
+fn sqlite_without_kernel_table() {
+    let msg = sqlite_refused(
         "no-kernels.sqlite",
-        &format!("{strings} CREATE TABLE CUPTI_ACTIVITY_KIND_RUNTIME (start INTEGER);"),
-    );
-    let msg = refused(
-        &p,
+        &format!("{STRINGS_DDL} CREATE TABLE CUPTI_ACTIVITY_KIND_RUNTIME (start INTEGER);"),
         &[
             "no-kernels.sqlite: table CUPTI_ACTIVITY_KIND_KERNEL:",
             "no kernel records: was the capture taken with CUDA tracing on?",
@@ -196,98 +220,149 @@ fn sqlite_wrong_tables_columns_and_values() {
         ],
     );
     assert!(msg.contains("nsys profile"), "{msg}");
-    refused(
-        &sqlite_with(d, "empty.sqlite", &format!("{strings} {kernels}")),
+}
+
+#[test]
+fn sqlite_empty_kernel_table() {
+    sqlite_refused(
+        "empty.sqlite",
+        &format!("{STRINGS_DDL} {KERNELS_DDL}"),
         &["table CUPTI_ACTIVITY_KIND_KERNEL", "no kernel records"],
     );
-    refused(
-        &sqlite_with(
-            d,
-            "no-strings.sqlite",
-            &format!("{kernels} INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (1, 2, 1, 1);"),
-        ),
+}
+
+#[test]
+fn sqlite_without_string_table() {
+    sqlite_refused(
+        "no-strings.sqlite",
+        &format!("{KERNELS_DDL} INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (1, 2, 1, 1);"),
         &["table StringIds", "missing"],
     );
+}
+
+/// A view named like the kernel table (here an endless one) is not read: only real tables are.
+#[test]
+fn sqlite_kernel_view_instead_of_table() {
     let view = format!(
-        "{strings} CREATE TABLE k (start INTEGER, end INTEGER, demangledName INTEGER);
+        "{STRINGS_DDL} CREATE TABLE k (start INTEGER, end INTEGER, demangledName INTEGER);
          CREATE VIEW CUPTI_ACTIVITY_KIND_KERNEL AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x AS start, x AS end, 1 AS demangledName FROM c;"
     );
-    refused(&sqlite_with(d, "view.sqlite", &view), &["table CUPTI_ACTIVITY_KIND_KERNEL", "no kernel records"]);
-    let p = sqlite_with(
-        d,
+    sqlite_refused("view.sqlite", &view, &["table CUPTI_ACTIVITY_KIND_KERNEL", "no kernel records"]);
+}
+
+#[test]
+fn sqlite_without_name_column() {
+    sqlite_refused(
         "no-name-col.sqlite",
         &format!(
-            "{strings} CREATE TABLE CUPTI_ACTIVITY_KIND_KERNEL (start INTEGER, end INTEGER, nameId INTEGER); INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (1,2,3);"
+            "{STRINGS_DDL} CREATE TABLE CUPTI_ACTIVITY_KIND_KERNEL (start INTEGER, end INTEGER, nameId INTEGER); INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (1,2,3);"
         ),
+        &["table CUPTI_ACTIVITY_KIND_KERNEL", "no demangledName, shortName or mangledName column"],
     );
-    refused(&p, &["table CUPTI_ACTIVITY_KIND_KERNEL", "no demangledName, shortName or mangledName column"]);
-    let p = sqlite_with(
-        d,
+}
+
+#[test]
+fn sqlite_without_end_column() {
+    sqlite_refused(
         "no-end.sqlite",
-        &format!("{strings} CREATE TABLE CUPTI_ACTIVITY_KIND_KERNEL (start INTEGER, demangledName INTEGER);"),
+        &format!("{STRINGS_DDL} CREATE TABLE CUPTI_ACTIVITY_KIND_KERNEL (start INTEGER, demangledName INTEGER);"),
+        &["no start or end column"],
     );
-    refused(&p, &["no start or end column"]);
-    let rows = |values: &str| {
-        format!(
-            "{strings} {kernels} INSERT INTO StringIds VALUES (1, 'mul_mat_q'); INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES {values};"
-        )
-    };
-    refused(
-        &sqlite_with(d, "absent-id.sqlite", &rows("(10, 20, 99, 99)")),
+}
+
+#[test]
+fn sqlite_name_id_absent_from_strings() {
+    sqlite_refused(
+        "absent-id.sqlite",
+        &kernel_rows("(10, 20, 99, 99)"),
         &["table StringIds", "kernel name id 99 is absent"],
     );
-    refused(
-        &sqlite_with(d, "text-start.sqlite", &rows("(10, 20, 1, 1), ('soon', 20, 1, 1)")),
+}
+
+#[test]
+fn sqlite_text_start() {
+    sqlite_refused(
+        "text-start.sqlite",
+        &kernel_rows("(10, 20, 1, 1), ('soon', 20, 1, 1)"),
         &["row 2: start is not an integer"],
     );
-    refused(&sqlite_with(d, "null-end.sqlite", &rows("(10, NULL, 1, 1)")), &["row 1: end is not an integer"]);
-    refused(&sqlite_with(d, "real-end.sqlite", &rows("(10, 20.5, 1, 1)")), &["end is not an integer"]);
-    refused(
-        &sqlite_with(d, "negative.sqlite", &rows("(20, 10, 1, 1)")),
+}
+
+#[test]
+fn sqlite_null_end() {
+    sqlite_refused("null-end.sqlite", &kernel_rows("(10, NULL, 1, 1)"), &["row 1: end is not an integer"]);
+}
+
+#[test]
+fn sqlite_real_end() {
+    sqlite_refused("real-end.sqlite", &kernel_rows("(10, 20.5, 1, 1)"), &["end is not an integer"]);
+}
+
+#[test]
+fn sqlite_negative_duration() {
+    sqlite_refused(
+        "negative.sqlite",
+        &kernel_rows("(20, 10, 1, 1)"),
         &["row 1: end − start = -10 ns is not a duration"],
     );
-    refused(
-        &sqlite_with(d, "huge.sqlite", &rows("(0, 4000000000000000, 1, 1)")),
+}
+
+#[test]
+fn sqlite_huge_duration() {
+    sqlite_refused(
+        "huge.sqlite",
+        &kernel_rows("(0, 4000000000000000, 1, 1)"),
         &["is not a duration between 0 and 1e15 ns"],
     );
-    refused(
-        &sqlite_with(d, "overflow.sqlite", &rows("(-9000000000000000000, 9000000000000000000, 1, 1)")),
+}
+
+#[test]
+fn sqlite_overflowing_duration() {
+    sqlite_refused(
+        "overflow.sqlite",
+        &kernel_rows("(-9000000000000000000, 9000000000000000000, 1, 1)"),
         &["overflows"],
     );
-    let p = sqlite_with(
-        d,
-        "blob-name.sqlite",
-        &format!(
-            "{strings} {kernels} INSERT INTO StringIds VALUES (1, x'ff00'); INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (1, 2, 1, 1);"
-        ),
-    );
-    refused(&p, &["kernel name id 1 is not text"]);
-    let p = sqlite_with(
-        d,
-        "bad-utf8.sqlite",
-        &format!(
-            "{strings} {kernels} INSERT INTO StringIds VALUES (1, CAST(x'6bff' AS TEXT)); INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (1, 2, 1, 1);"
-        ),
-    );
-    refused(&p, &["kernel name id 1 is not UTF-8 text"]);
+}
+
+#[test]
+fn sqlite_blob_name() {
+    sqlite_refused("blob-name.sqlite", &kernel_named("x'ff00'"), &["kernel name id 1 is not text"]);
+}
+
+#[test]
+fn sqlite_name_not_utf8() {
+    sqlite_refused("bad-utf8.sqlite", &kernel_named("CAST(x'6bff' AS TEXT)"), &["kernel name id 1 is not UTF-8 text"]);
+}
+
+/// SQLite itself refuses the string (its length cap), before the reader's name check.
+#[test]
+fn sqlite_name_too_long() {
     let long = "k".repeat(70 << 10);
-    let p = sqlite_with(
-        d,
+    sqlite_refused(
         "long-name.sqlite",
-        &format!(
-            "{strings} {kernels} INSERT INTO StringIds VALUES (1, '{long}'); INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (1, 2, 1, 1);"
-        ),
+        &kernel_named(&format!("'{long}'")),
+        &["table StringIds", "longer than 65536 bytes"],
     );
-    refused(&p, &["table StringIds", "longer than 65536 bytes"]);
+}
+
+#[test]
+fn sqlite_too_many_launches() {
     let limits = Limits { max_launches: 3, ..Limits::default() };
-    refused_with(
-        &sqlite_with(d, "many.sqlite", &rows("(1,2,1,1),(1,2,1,1),(1,2,1,1),(1,2,1,1)")),
+    sqlite_refused_with(
+        "many.sqlite",
+        &kernel_rows("(1,2,1,1),(1,2,1,1),(1,2,1,1),(1,2,1,1)"),
         &limits,
         &["more than 3 kernel launches"],
     );
+}
+
+#[test]
+fn sqlite_too_many_distinct_names() {
     let limits = Limits { max_kernels: 2, ..Limits::default() };
-    refused_with(
-        &sqlite_with(d, "names.sqlite", &rows("(1,2,1,1),(1,2,2,1),(1,2,3,1)")),
+    sqlite_refused_with(
+        "names.sqlite",
+        &kernel_rows("(1,2,1,1),(1,2,2,1),(1,2,3,1)"),
         &limits,
         &["more than 2 distinct kernel names"],
     );

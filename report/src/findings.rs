@@ -287,6 +287,10 @@ pub struct Evidence {
     /// readings and bounds): what a headline quotes. `None`: `result` is short enough.
     #[serde(skip)]
     numbers: Option<String>,
+    /// The interval of the ratio a contrast compares against 1, where the line is one: what
+    /// [`explain::decided_by`] reads to tell a close call from an interval too wide to say.
+    #[serde(skip)]
+    ratio_interval: Option<(f64, f64)>,
 }
 
 /// A claim evaluated on the data.

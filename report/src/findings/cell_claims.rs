@@ -71,6 +71,7 @@ fn ratio_evidence(analysis: &Analysis, r: &Ratio, expect: Direction) -> Evidence
         confounds: Vec::new(),
         confound_kinds: Vec::new(),
         numbers: None,
+        ratio_interval: r.estimate.interval.map(|i| (i.low, i.high)),
     };
     confounds::mark(&mut evidence, confounds::between(analysis, &r.numerator, &r.denominator, r.metric));
     evidence
@@ -152,6 +153,7 @@ pub(super) fn similar(analysis: &Analysis, comparison: Comparison, metric: Metri
                 confounds: Vec::new(),
                 confound_kinds: Vec::new(),
                 numbers: None,
+                ratio_interval: None,
             };
             confounds::mark(&mut evidence, confounds::between(analysis, &r.numerator, &r.denominator, r.metric));
             evidence
@@ -236,6 +238,7 @@ pub(super) fn backend_gain_grows(analysis: &Analysis, metric: Metric) -> Evaluat
             confounds: Vec::new(),
             confound_kinds: Vec::new(),
             numbers: None,
+            ratio_interval: None,
         };
         // Each ratio within its model, and the two models' GPU cells against each other.
         let keys = [&large.numerator, &large.denominator, &small.numerator, &small.denominator];
@@ -304,6 +307,7 @@ pub(super) fn stable(analysis: &Analysis, metric: Metric, spread: f64) -> Evalua
             confounds: Vec::new(),
             confound_kinds: Vec::new(),
             numbers: None,
+            ratio_interval: None,
         };
         let keys: Vec<&CellKey> = estimates.iter().map(|(k, _)| *k).collect();
         confounds::mark(&mut line, confounds::among(analysis, &keys, metric));

@@ -129,9 +129,38 @@ pub(super) fn decided_by(claim: &Claim, needs: &str, evidence: &[Evidence], coun
             "; {n} comparison{s} so far {verb} undecided on {}: an interval that includes the threshold narrows with more replicates",
             if n == 1 { "its numbers" } else { "their numbers" }
         ));
+        sentence.push_str(&close_calls(evidence, n));
     }
     sentence.push('.');
     sentence
+}
+
+/// The largest difference from 1, as a fraction, that a ratio interval containing 1 still
+/// allows below which a comparison counts as a close call: more replicates narrow such an
+/// interval around "no difference" rather than towards a side.
+const CLOSE_CALL: f64 = 0.10;
+
+/// Undecided comparisons whose interval already rules out any difference over [`CLOSE_CALL`]
+/// (` — 1 of them already rules out a difference of more than 6.2% either way`): the reader
+/// should not expect more replicates to decide those for the claim, only that the difference,
+/// if any, is small. Empty when there is none.
+fn close_calls(evidence: &[Evidence], undecided: usize) -> String {
+    let allowed: Vec<f64> = evidence
+        .iter()
+        .filter(|e| e.agrees.is_none() && e.confounds.is_empty())
+        .filter_map(|e| e.ratio_interval)
+        .filter(|(low, high)| *low > 0.0 && *low <= 1.0 && *high >= 1.0)
+        .map(|(low, high)| (1.0 / low - 1.0).max(high - 1.0))
+        .filter(|d| *d <= CLOSE_CALL)
+        .collect();
+    let Some(widest) = allowed.iter().copied().reduce(f64::max) else { return String::new() };
+    let which = match (allowed.len(), undecided) {
+        (1, 1) => "it already rules out".to_owned(),
+        (k, n) if k == n => format!("all {k} already rule out"),
+        (1, _) => "1 of them already rules out".to_owned(),
+        (k, _) => format!("{k} of them already rule out"),
+    };
+    format!(", though {which} a difference of more than {}% either way, so the difference, if any, is small", format::significant(widest * 100.0, 2))
 }
 
 /// `a`, `a and b`, `a, b and c`.
@@ -140,5 +169,42 @@ fn join_words(words: &[String]) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(agrees: Option<bool>, interval: Option<(f64, f64)>) -> Evidence {
+        Evidence {
+            subject: "a vs b".to_owned(),
+            result: String::new(),
+            agrees,
+            context: false,
+            synthetic: true,
+            confounds: Vec::new(),
+            confound_kinds: Vec::new(),
+            numbers: None,
+            ratio_interval: interval,
+        }
+    }
+
+    #[test]
+    fn a_tight_interval_around_one_is_called_close_and_a_wide_one_is_not() {
+        // Gemma-2-2B against Qwen2.5-3B per parameter on the 2-vCPU VM: [0.942, 1.06].
+        let tight = line(None, Some((0.942, 1.06)));
+        let wide = line(None, Some((0.8, 1.3)));
+        let decided = line(Some(true), Some((1.01, 1.05)));
+        assert_eq!(
+            close_calls(std::slice::from_ref(&tight), 1),
+            ", though it already rules out a difference of more than 6.2% either way, so the difference, if any, is small"
+        );
+        assert_eq!(close_calls(&[tight.clone(), wide.clone()], 2), ", though 1 of them already rules out a difference of more than 6.2% either way, so the difference, if any, is small");
+        assert_eq!(close_calls(&[wide, decided], 1), "");
+        // Not decisive because of a confound: its interval says nothing about the claim.
+        let mut confounded = tight;
+        confounded.confounds.push("prompt lengths differ".to_owned());
+        assert_eq!(close_calls(&[confounded], 1), "");
     }
 }

@@ -43,6 +43,7 @@ pub(super) fn fusion_faster(analysis: &Analysis) -> Evaluation {
                     confounds: Vec::new(),
                     confound_kinds: Vec::new(),
                     numbers: Some(format!("fused/unfused {}: {}", format::ratio(ratio), side_word(side))),
+                    ratio_interval: None,
                 }
             }
             None => Evidence {
@@ -54,6 +55,7 @@ pub(super) fn fusion_faster(analysis: &Analysis) -> Evaluation {
                 confounds: Vec::new(),
                 confound_kinds: Vec::new(),
                 numbers: None,
+                ratio_interval: None,
             },
         });
         if points.len() > 1 {
@@ -66,6 +68,7 @@ pub(super) fn fusion_faster(analysis: &Analysis) -> Evaluation {
                 confounds: Vec::new(),
                 confound_kinds: Vec::new(),
                 numbers: None,
+                ratio_interval: None,
             });
         }
     }

@@ -282,6 +282,7 @@ pub(super) fn largest_class(analysis: &Analysis, class: OpClass) -> Evaluation {
                     confounds: Vec::new(),
                     confound_kinds: Vec::new(),
                     numbers: None,
+                    ratio_interval: None,
                 };
             }
             let decisive = GemmReading::for_phase(cell.phase);
@@ -305,6 +306,7 @@ pub(super) fn largest_class(analysis: &Analysis, class: OpClass) -> Evaluation {
                 confounds: Vec::new(),
                 confound_kinds: Vec::new(),
                 numbers: Some(format!("{}: {decisive_text}", decisive.name())),
+                ratio_interval: None,
             }
         })
         .collect();
@@ -396,6 +398,7 @@ pub(super) fn share_on_faster_device(analysis: &Analysis, class: OpClass, expect
             confounds: Vec::new(),
             confound_kinds: Vec::new(),
             numbers: None,
+            ratio_interval: None,
         });
     }
     (statement, evidence, "one model profiled with a GPU back-end on two devices whose decode rates were measured")
@@ -473,6 +476,7 @@ pub(super) fn share_above_by_family(analysis: &Analysis, class: OpClass, higher:
                     confounds: Vec::new(),
                     confound_kinds: Vec::new(),
                     numbers: None,
+                    ratio_interval: None,
                 });
             }
         }
