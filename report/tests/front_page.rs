@@ -130,3 +130,43 @@ fn html_interval_cells_never_wrap() {
     }
     assert!(intervals > 50, "the committed dataset's tables hold dozens of intervals, found {intervals}");
 }
+
+/// The last front-page line names the code that drew the report: the commit this workspace was at
+/// when the `report` binary was built (this test and the binary share the build, so `git` now sees
+/// the same HEAD). Cargo reruns the build script when HEAD, the index or a ref moves but not when a
+/// tracked file is edited, so the "uncommitted changes" marker may lag: either form is accepted.
+#[test]
+fn the_front_page_names_the_commit_the_report_was_built_from() {
+    let git = |args: &[&str]| {
+        let output = Command::new("git").arg("-C").arg(workspace()).args(args).output().ok()?;
+        output.status.success().then(|| String::from_utf8(output.stdout).unwrap().trim().to_owned())
+    };
+    let head = git(&["rev-parse", "HEAD"]).filter(|_| workspace().join(".git").exists());
+    let Some(head) = head else {
+        println!("skipped: {} is not a git checkout, so the report names no commit", workspace().display());
+        return;
+    };
+    assert_eq!(head.len(), 40, "git rev-parse HEAD: {head:?}");
+    let changed_now = git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+
+    let dataset = tempfile::tempdir().unwrap();
+    common::write_fixture_dataset(dataset.path());
+    let out = tempfile::tempdir().unwrap();
+    build(dataset.path(), out.path());
+
+    let version = env!("CARGO_PKG_VERSION");
+    let clean = format!("built by edgebench report {version} (commit {head})");
+    let changed = format!("built by edgebench report {version} (commit {head}, with uncommitted changes)");
+    let html = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    let line = html.lines().find(|l| l.starts_with("<dt>Report</dt>")).expect("the HTML front matter has a Report line");
+    assert!(
+        line == format!("<dt>Report</dt><dd>{clean}</dd>") || line == format!("<dt>Report</dt><dd>{changed}</dd>"),
+        "the HTML names another build than HEAD {head} (tracked files changed now: {changed_now}): {line}"
+    );
+    // The PDF may break the hash across lines: compare without spaces.
+    let first = flat(&pages(&out.path().join("report.pdf"))[0]).replace(' ', "");
+    assert!(
+        first.contains(&clean.replace(' ', "")) || first.contains(&changed.replace(' ', "")),
+        "page 1 names another build than HEAD {head} (tracked files changed now: {changed_now}):\n{first}"
+    );
+}

@@ -5,7 +5,8 @@
 //! collector and llama.cpp build present, with its run count), what each protocol in the data
 //! asked of the models, then the decided findings with their numbers and the undecided ones
 //! condensed into one table that says what data would decide each. All of it is counted from the
-//! data; only the protocols' definitions are fixed text, the collector's own.
+//! data; only the protocols' definitions are fixed text, the collector's own, and the last line
+//! names the code that drew the report (its version and the commit it was built from).
 
 use serde::Serialize;
 
@@ -157,8 +158,20 @@ fn provenance_lines(analysis: &Analysis) -> Vec<KeyValue> {
             plural(runs_ok, "run"),
         ),
     ));
-    lines.push(kv("Report", format!("built by edgebench report {}", env!("CARGO_PKG_VERSION"))));
+    lines.push(kv("Report", report_build_words(env!("CARGO_PKG_VERSION"), env!("EDGEBENCH_GIT_COMMIT"))));
     lines
+}
+
+/// Which code drew this report: the report's version and the commit it was built from
+/// (`EDGEBENCH_GIT_COMMIT` from `report/build.rs`: a commit, `<commit>-dirty`, or empty outside a
+/// git checkout). It is fixed per binary, so two builds by one binary stay byte-identical.
+fn report_build_words(version: &str, commit: &str) -> String {
+    let source = match commit.strip_suffix("-dirty") {
+        _ if commit.is_empty() => "not built from a git checkout".to_owned(),
+        Some(hash) => format!("commit {hash}, with uncommitted changes"),
+        None => format!("commit {commit}"),
+    };
+    format!("built by edgebench report {version} ({source})")
 }
 
 /// The collector's definition of each named protocol (`collect run --protocol`).
@@ -231,4 +244,20 @@ fn short_commit(commit: &str) -> String {
 
 fn plural(n: usize, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::report_build_words;
+
+    #[test]
+    fn the_report_line_names_the_commit_or_says_why_there_is_none() {
+        let hash = "0123456789abcdef0123456789abcdef01234567";
+        assert_eq!(report_build_words("0.1.0", hash), format!("built by edgebench report 0.1.0 (commit {hash})"));
+        assert_eq!(
+            report_build_words("0.1.0", &format!("{hash}-dirty")),
+            format!("built by edgebench report 0.1.0 (commit {hash}, with uncommitted changes)")
+        );
+        assert_eq!(report_build_words("0.1.0", ""), "built by edgebench report 0.1.0 (not built from a git checkout)");
+    }
 }

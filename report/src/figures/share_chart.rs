@@ -17,7 +17,7 @@ use super::style::{
     INK, LINE_SPACING, MARGIN_BOTTOM, MARGIN_RIGHT, MARGIN_TOP, MUTED, NOTE_PX, PLOTTERS_FONT_SCALE, SEGMENT_PX,
     TICK_PX, TICK_SIZE, anchored, format_tick, house_chart, swatch, text_on, text_style,
 };
-use super::svg::{Area, Drawn, empty_svg, render};
+use super::svg::{Area, DrawError, Drawn, empty_svg, render};
 use super::text::{clean, ellipsize, text_width, wrap};
 use super::FONT_FAMILY;
 use super::style::WIDTH;
@@ -149,18 +149,43 @@ pub fn share_chart_svg(chart: &ShareChart) -> String {
     render((WIDTH, plan.height), |root| draw_share_chart(root, &plan))
 }
 
+/// The chart's coordinates: x in percent, y in rows ([`Rows::center`]).
+type ShareCoord = Cartesian2d<Ticked<RangedCoordf64>, Ticked<RangedCoordf64>>;
+/// The chart's plot area, drawn on in [`ShareCoord`] units.
+type SharePlot<'a> = DrawingArea<SVGBackend<'a>, ShareCoord>;
+
 fn draw_share_chart(root: &Area<'_>, plan: &SharePlan) -> Drawn {
     root.fill(&WHITE)?;
     let (upper, lower) = root.split_vertically(MARGIN_TOP + plan.plot_height + plan.x_area);
-    let n = plan.lines.len();
-    // Line r occupies [n - r - 1, n - r) so that the first line is at the top.
-    let center = |r: usize| (n - r) as f64 - 0.5;
+    let chart = draw_share_axes(&upper, plan)?;
+    let plot = chart.plotting_area();
+    let rows = Rows::of(plot, plan);
+    // Bar labels first and top to bottom, so that they read in order in the document too.
+    draw_bar_labels(&upper, plot, plan, &rows)?;
+    for (r, line) in plan.lines.iter().enumerate() {
+        match line {
+            Line::Heading(title) => draw_heading(plot, &rows, r, title)?,
+            Line::Bar { segments, .. } if segments.is_empty() => {
+                let style = anchored(&text_style(NOTE_PX, MUTED), HPos::Left, VPos::Center);
+                plot.draw(&Text::new("n/a", (0.5, rows.center(r)), style))?;
+            }
+            Line::Bar { segments, published, .. } => draw_bar(plot, &rows, r, segments, *published)?,
+        }
+    }
+    plan.legend.draw(&lower)
+}
+
+/// The shared 0–100 % x axis and its grid; the y axis has no key points: plotters' tick labels
+/// are one line each, and bar labels may take several ([`draw_bar_labels`] draws them).
+fn draw_share_axes<'a, 'b>(
+    upper: &'a Area<'b>,
+    plan: &SharePlan,
+) -> Result<ChartContext<'a, SVGBackend<'b>, ShareCoord>, DrawError> {
     let ticks = vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0];
     let x = Ticked::<RangedCoordf64>::new(0.0..100.0, ticks, Vec::new());
-    // No y key points: plotters' tick labels are one line each, and bar labels may take two.
-    // Ticks and labels of the bars are drawn below; headings inside the plot.
-    let y = Ticked::<RangedCoordf64>::new(0.0..n as f64, Vec::new(), Vec::new());
-    let mut chart = house_chart(&upper, MARGIN_RIGHT, (plan.x_area, plan.y_area))
+    // Headings are drawn inside the plot, as rows of their own.
+    let y = Ticked::<RangedCoordf64>::new(0.0..plan.lines.len() as f64, Vec::new(), Vec::new());
+    let mut chart = house_chart(upper, MARGIN_RIGHT, (plan.x_area, plan.y_area))
         .build_cartesian_2d(x, y)?;
     let x_format = |v: &f64| format!("{}%", format_tick(*v));
     chart
@@ -172,24 +197,45 @@ fn draw_share_chart(root: &Area<'_>, plan: &SharePlan) -> Drawn {
         .label_style(text_style(TICK_PX, INK))
         .x_label_formatter(&x_format)
         .draw()?;
+    Ok(chart)
+}
 
-    let plot = chart.plotting_area();
-    let (x_pixels, _) = plot.get_pixel_range();
-    let px_per_percent = f64::from(x_pixels.end - x_pixels.start) / 100.0;
-    let slot_px = f64::from(plan.plot_height) / n as f64;
-    let half = (0.35f64).min(MAX_BAR_PX / 2.0 / slot_px);
-    let heading = anchored(
-        &FontDesc::new(FontFamily::Name(FONT_FAMILY), HEADING_PX * PLOTTERS_FONT_SCALE, FontStyle::Bold)
-            .color(&INK),
-        HPos::Left,
-        VPos::Center,
-    );
-    // Bar labels first and top to bottom, so that they read in order in the document too.
+/// Where the plan's lines go in the plot, and its scale in pixels.
+struct Rows {
+    lines: usize,
+    /// Half a bar's thickness, in rows.
+    half: f64,
+    /// Pixels per row.
+    slot_px: f64,
+    px_per_percent: f64,
+}
+
+impl Rows {
+    fn of(plot: &SharePlot<'_>, plan: &SharePlan) -> Rows {
+        let (x_pixels, _) = plot.get_pixel_range();
+        let lines = plan.lines.len();
+        let slot_px = f64::from(plan.plot_height) / lines as f64;
+        Rows {
+            lines,
+            half: (0.35f64).min(MAX_BAR_PX / 2.0 / slot_px),
+            slot_px,
+            px_per_percent: f64::from(x_pixels.end - x_pixels.start) / 100.0,
+        }
+    }
+
+    /// Line r occupies [n - r - 1, n - r) so that the first line is at the top.
+    fn center(&self, r: usize) -> f64 {
+        (self.lines - r) as f64 - 0.5
+    }
+}
+
+/// Each bar's tick and label left of the plot, the label's lines centred on the bar.
+fn draw_bar_labels(upper: &Area<'_>, plot: &SharePlot<'_>, plan: &SharePlan, rows: &Rows) -> Drawn {
     let label_style = anchored(&text_style(TICK_PX, INK), HPos::Right, VPos::Center);
     for (r, line) in plan.lines.iter().enumerate() {
         if let Line::Bar { label, .. } = line {
-            // `upper` is the top of the root, so the chart's pixel coordinates are also its own.
-            let (x_px, y_px) = chart.backend_coord(&(0.0, center(r)));
+            // `upper` is the top of the root, so the plot's pixel coordinates are also its own.
+            let (x_px, y_px) = plot.map_coordinate(&(0.0, rows.center(r)));
             upper.draw(&PathElement::new([(x_px - TICK_SIZE, y_px), (x_px, y_px)], INK.stroke_width(1)))?;
             let spread = (label.len() as f64 - 1.0) * TICK_PX * 0.6;
             for (i, text) in label.iter().enumerate() {
@@ -198,53 +244,57 @@ fn draw_share_chart(root: &Area<'_>, plan: &SharePlan) -> Drawn {
             }
         }
     }
-    for (r, line) in plan.lines.iter().enumerate() {
-        let (y0, y1) = (center(r) - half, center(r) + half);
-        match line {
-            Line::Heading(title) => {
-                if r > 0 {
-                    // A rule above every heading but the first separates the panels.
-                    let top = center(r) + 0.5;
-                    plot.draw(&PathElement::new([(0.0, top), (100.0, top)], MUTED.stroke_width(1)))?;
-                }
-                plot.draw(&Text::new(title.clone(), (0.5, center(r)), heading.clone()))?;
-            }
-            Line::Bar { segments, .. } if segments.is_empty() => {
-                let style = anchored(&text_style(NOTE_PX, MUTED), HPos::Left, VPos::Center);
-                plot.draw(&Text::new("n/a", (0.5, center(r)), style))?;
-            }
-            Line::Bar { segments, published, .. } => {
-                if *published {
-                    plot.draw(&Rectangle::new([(0.0, y0), (100.0, y1)], MUTED.stroke_width(1)))?;
-                }
-                for &(class, start, end) in segments {
-                    let swatch = swatch(class);
-                    let corners = [(start, y0), (end, y1)];
-                    plot.draw(&Rectangle::new(corners, swatch.fill.filled()))?;
-                    if let Some(outline) = swatch.outline {
-                        plot.draw(&Rectangle::new(corners, outline.stroke_width(1)))?;
-                    }
-                    if *published {
-                        let bar_px = (y1 - y0) * slot_px;
-                        for hatch in hatch_lines(
-                            (start, end),
-                            (y0, y1),
-                            bar_px / px_per_percent,
-                            HATCH_SPACING_PX / px_per_percent,
-                        ) {
-                            plot.draw(&PathElement::new(hatch, text_on(swatch.fill).mix(0.55).stroke_width(1)))?;
-                        }
-                    }
-                    let label = format!("{:.0}%", end - start);
-                    if (end - start) * px_per_percent >= text_width(&label, SEGMENT_PX) + 6.0 {
-                        let style = anchored(&text_style(SEGMENT_PX, text_on(swatch.fill)), HPos::Center, VPos::Center);
-                        plot.draw(&Text::new(label, ((start + end) / 2.0, center(r)), style))?;
-                    }
-                }
+    Ok(())
+}
+
+/// A panel's title at the left of its row, under a rule unless it is the first line.
+fn draw_heading(plot: &SharePlot<'_>, rows: &Rows, r: usize, title: &str) -> Drawn {
+    let heading = anchored(
+        &FontDesc::new(FontFamily::Name(FONT_FAMILY), HEADING_PX * PLOTTERS_FONT_SCALE, FontStyle::Bold)
+            .color(&INK),
+        HPos::Left,
+        VPos::Center,
+    );
+    if r > 0 {
+        // A rule above every heading but the first separates the panels.
+        let top = rows.center(r) + 0.5;
+        plot.draw(&PathElement::new([(0.0, top), (100.0, top)], MUTED.stroke_width(1)))?;
+    }
+    plot.draw(&Text::new(title.to_owned(), (0.5, rows.center(r)), heading))
+}
+
+/// One stacked bar: its outline when published, then each segment (filled, hatched when
+/// published, labelled with its percentage where the label fits).
+fn draw_bar(plot: &SharePlot<'_>, rows: &Rows, r: usize, segments: &[(usize, f64, f64)], published: bool) -> Drawn {
+    let (y0, y1) = (rows.center(r) - rows.half, rows.center(r) + rows.half);
+    if published {
+        plot.draw(&Rectangle::new([(0.0, y0), (100.0, y1)], MUTED.stroke_width(1)))?;
+    }
+    for &(class, start, end) in segments {
+        let swatch = swatch(class);
+        let corners = [(start, y0), (end, y1)];
+        plot.draw(&Rectangle::new(corners, swatch.fill.filled()))?;
+        if let Some(outline) = swatch.outline {
+            plot.draw(&Rectangle::new(corners, outline.stroke_width(1)))?;
+        }
+        if published {
+            let bar_px = (y1 - y0) * rows.slot_px;
+            for hatch in hatch_lines(
+                (start, end),
+                (y0, y1),
+                bar_px / rows.px_per_percent,
+                HATCH_SPACING_PX / rows.px_per_percent,
+            ) {
+                plot.draw(&PathElement::new(hatch, text_on(swatch.fill).mix(0.55).stroke_width(1)))?;
             }
         }
+        let label = format!("{:.0}%", end - start);
+        if (end - start) * rows.px_per_percent >= text_width(&label, SEGMENT_PX) + 6.0 {
+            let style = anchored(&text_style(SEGMENT_PX, text_on(swatch.fill)), HPos::Center, VPos::Center);
+            plot.draw(&Text::new(label, ((start + end) / 2.0, rows.center(r)), style))?;
+        }
     }
-    plan.legend.draw(&lower)
+    Ok(())
 }
 
 /// 45° hatch lines over the segment `[start, end] × [y0, y1]` (percent × row units), clipped to

@@ -155,26 +155,7 @@ fn ok_x(x: f64) -> bool {
 
 impl SweepPlan {
     fn new(chart: &SweepChart) -> Option<Self> {
-        let candidate: Vec<(SweepSeries, Vec<Drawable>)> = chart
-            .series
-            .iter()
-            .map(|s| {
-                let mut points: Vec<Drawable> = s
-                    .points
-                    .iter()
-                    .filter(|p| ok_x(p.x) && usable(p.y))
-                    .map(|p| {
-                        let interval = match (p.low.filter(|v| usable(*v)), p.high.filter(|v| usable(*v))) {
-                            (Some(a), Some(b)) => Some((a.min(b), a.max(b))),
-                            _ => None,
-                        };
-                        (p.x, p.y, interval)
-                    })
-                    .collect();
-                points.sort_by(|a, b| a.0.total_cmp(&b.0));
-                (s.clone(), points)
-            })
-            .collect();
+        let candidate = drawable_points(chart);
         let values: Vec<f64> = candidate
             .iter()
             .flat_map(|(_, ps)| ps.iter().flat_map(|(_, y, i)| [Some(*y), i.map(|i| i.0), i.map(|i| i.1)]))
@@ -185,21 +166,7 @@ impl SweepPlan {
         }
         let references: Vec<ReferenceLine> = chart.references.iter().filter(|r| usable(r.y)).cloned().collect();
         let all_y: Vec<f64> = values.iter().copied().chain(references.iter().map(|r| r.y)).collect();
-        let log = match chart.y_scale {
-            _ if all_y.iter().any(|&v| v <= 0.0) => false,
-            Scale::Linear => false,
-            Scale::Log => true,
-            Scale::Auto => {
-                let (min, max) = min_max(&all_y);
-                max / min > 30.0
-            }
-        };
-        let axis = if log {
-            let bars: Vec<Bar> = all_y.iter().map(|&value| Bar { value, interval: None }).collect();
-            ValueAxis::log(&bars)
-        } else {
-            fitted_linear(&all_y)
-        };
+        let axis = value_axis(chart.y_scale, &all_y);
         // Without the log axis, points a log axis could not show are still drawable; with it, the
         // non-positive ones go.
         let series: Vec<_> = candidate
@@ -207,21 +174,7 @@ impl SweepPlan {
             .map(|(s, ps)| (s, ps.into_iter().filter(|(_, y, _)| !axis.log || *y > 0.0).collect::<Vec<_>>()))
             .collect();
         let markers: Vec<SizeMarker> = chart.markers.iter().filter(|m| ok_x(m.x)).cloned().collect();
-        let xs: Vec<f64> = series.iter().flat_map(|(_, ps)| ps.iter().map(|p| p.0)).chain(markers.iter().map(|m| m.x)).collect();
-        let (x_min, x_max) = min_max(&xs);
-        let (mut e_lo, mut e_hi) = (x_min.log2().floor() as i32, x_max.log2().ceil() as i32);
-        if e_lo == e_hi {
-            e_lo -= 1;
-            e_hi += 1;
-        }
-        let x_range = (x_min / 2f64.powf(X_PAD_LOG2), x_max * 2f64.powf(X_PAD_LOG2));
-        // At most about eight labels, on strides that divide 10 so that 1 KiB, 1 MiB and 1 GiB
-        // are among them whenever they are in range.
-        let stride = [1, 2, 5, 10, 20, 50].into_iter().find(|s| (e_hi - e_lo) / s < 8).unwrap_or(100);
-        let in_x = |v: &f64| *v >= x_range.0 && *v <= x_range.1;
-        let (labelled, minor): (Vec<i32>, Vec<i32>) = (e_lo..=e_hi).partition(|e| e.rem_euclid(stride) == 0);
-        let x_ticks: Vec<f64> = labelled.into_iter().map(|e| 2f64.powi(e)).filter(in_x).collect();
-        let x_minor: Vec<f64> = minor.into_iter().map(|e| 2f64.powi(e)).filter(in_x).collect();
+        let (x_range, x_ticks, x_minor) = size_axis(&series, &markers);
 
         let tick_width = axis.ticks.iter().map(|&t| text_width(&format_tick(t), TICK_PX)).fold(0.0, f64::max);
         let y_area = (DESC_PX * 1.2 + 6.0 + tick_width + f64::from(2 * TICK_SIZE) + 4.0).ceil() as u32;
@@ -232,11 +185,7 @@ impl SweepPlan {
                 .map(|(s, _)| (s.name.as_str(), line_color(s.color), Sample::Series(s.line)))
                 .chain(references.iter().map(|r| (r.label.as_str(), r.kind.color(), Sample::Reference(r.kind)))),
         );
-        let tag_area = references
-            .iter()
-            .map(|r| (text_width(&ellipsize(&clean(&r.tag), TAG_MAX_COLS), NOTE_PX) + 8.0).ceil() as u32)
-            .max()
-            .map_or(MARGIN_RIGHT, |w| w.max(MARGIN_RIGHT));
+        let tag_area = tag_area(&references);
         let fixed = MARGIN_TOP + x_area + legend.height + MARGIN_BOTTOM;
         let plot_height = plot_height(fixed, &clean(&chart.y_label));
         let plot_width = f64::from(WIDTH - MARGIN_LEFT - tag_area - y_area);
@@ -258,6 +207,81 @@ impl SweepPlan {
             height: fixed + plot_height,
         })
     }
+}
+
+/// Each series with the points that can be drawn on a log x axis, left to right, their
+/// intervals kept only when both ends are usable.
+fn drawable_points(chart: &SweepChart) -> Vec<(SweepSeries, Vec<Drawable>)> {
+    chart
+        .series
+        .iter()
+        .map(|s| {
+            let mut points: Vec<Drawable> = s
+                .points
+                .iter()
+                .filter(|p| ok_x(p.x) && usable(p.y))
+                .map(|p| {
+                    let interval = match (p.low.filter(|v| usable(*v)), p.high.filter(|v| usable(*v))) {
+                        (Some(a), Some(b)) => Some((a.min(b), a.max(b))),
+                        _ => None,
+                    };
+                    (p.x, p.y, interval)
+                })
+                .collect();
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            (s.clone(), points)
+        })
+        .collect()
+}
+
+/// The y axis over every value, interval end and reference line: logarithmic when asked for, or
+/// (for [`Scale::Auto`]) when they span more than a factor of 30, and never with a value ≤ 0.
+fn value_axis(scale: Scale, all_y: &[f64]) -> ValueAxis {
+    let log = match scale {
+        _ if all_y.iter().any(|&v| v <= 0.0) => false,
+        Scale::Linear => false,
+        Scale::Log => true,
+        Scale::Auto => {
+            let (min, max) = min_max(all_y);
+            max / min > 30.0
+        }
+    };
+    if log {
+        let bars: Vec<Bar> = all_y.iter().map(|&value| Bar { value, interval: None }).collect();
+        ValueAxis::log(&bars)
+    } else {
+        fitted_linear(all_y)
+    }
+}
+
+/// The log2 x axis over the points and markers: `(range, labelled ticks, minor ticks)`, the range
+/// padded by [`X_PAD_LOG2`] on each side.
+fn size_axis(series: &[(SweepSeries, Vec<Drawable>)], markers: &[SizeMarker]) -> ((f64, f64), Vec<f64>, Vec<f64>) {
+    let xs: Vec<f64> = series.iter().flat_map(|(_, ps)| ps.iter().map(|p| p.0)).chain(markers.iter().map(|m| m.x)).collect();
+    let (x_min, x_max) = min_max(&xs);
+    let (mut e_lo, mut e_hi) = (x_min.log2().floor() as i32, x_max.log2().ceil() as i32);
+    if e_lo == e_hi {
+        e_lo -= 1;
+        e_hi += 1;
+    }
+    let x_range = (x_min / 2f64.powf(X_PAD_LOG2), x_max * 2f64.powf(X_PAD_LOG2));
+    // At most about eight labels, on strides that divide 10 so that 1 KiB, 1 MiB and 1 GiB
+    // are among them whenever they are in range.
+    let stride = [1, 2, 5, 10, 20, 50].into_iter().find(|s| (e_hi - e_lo) / s < 8).unwrap_or(100);
+    let in_x = |v: &f64| *v >= x_range.0 && *v <= x_range.1;
+    let (labelled, minor): (Vec<i32>, Vec<i32>) = (e_lo..=e_hi).partition(|e| e.rem_euclid(stride) == 0);
+    let x_ticks: Vec<f64> = labelled.into_iter().map(|e| 2f64.powi(e)).filter(in_x).collect();
+    let x_minor: Vec<f64> = minor.into_iter().map(|e| 2f64.powi(e)).filter(in_x).collect();
+    (x_range, x_ticks, x_minor)
+}
+
+/// Room right of the plot for the longest reference tag, and at least the house margin.
+fn tag_area(references: &[ReferenceLine]) -> u32 {
+    references
+        .iter()
+        .map(|r| (text_width(&ellipsize(&clean(&r.tag), TAG_MAX_COLS), NOTE_PX) + 8.0).ceil() as u32)
+        .max()
+        .map_or(MARGIN_RIGHT, |w| w.max(MARGIN_RIGHT))
 }
 
 /// Lines of the chart, in the legend below the plot: a line sample (with its dot for a series),
