@@ -1,21 +1,20 @@
 //! `collect`: measure GGUF models on this device and write the runs into the dataset.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 mod fusion_command;
 mod import_profile_command;
+mod progress;
 mod reps_arg;
 mod synth_command;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use edgebench_collector::campaign::{self, Campaign, Progress, Repetitions, RunOutcome};
+use edgebench_collector::campaign::{self, Campaign, Repetitions};
 use edgebench_collector::model_file::{self, Sha256Cache};
 use edgebench_collector::{host, prompts, provenance, score, worker};
 use edgebench_dataset::schema::v1::{Backend, OpClass, Protocol};
-use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
 #[command(name = "collect", version, about = "Measure GGUF models on this device with llama.cpp and write the runs into the edgebench dataset")]
@@ -48,6 +47,10 @@ enum Command {
     /// and decode rates, output text, peak memory and power (where sensors exist). Greedy
     /// sampling, batch size 1, the zero-shot CoT trigger "Let's think step by step." appended.
     /// Runs already stored in --out are skipped, so re-running the same command resumes.
+    ///
+    /// Progress goes to stderr: a bar on a terminal; anywhere else (nohup, CI, a pipe) one line
+    /// per finished run, with its status, its time and its place in the campaign (`run 27 of 115
+    /// planned; 3 skipped as already stored`).
     Run(Box<RunArgs>),
     /// Fill in the relevance of stored generations; run it after measuring, never during.
     ///
@@ -57,7 +60,8 @@ enum Command {
     /// sentence-transformers does). Each score is stored with the scorer's identity and the
     /// weights' sha256. Generations already scored are left alone; each generations shard that
     /// gains scores is replaced atomically, so an interrupted run loses nothing and re-running
-    /// finishes the job.
+    /// finishes the job. Progress goes to stderr: a spinner on a terminal, else a line every 1000
+    /// generations scored.
     Score(ScoreArgs),
     /// Profile where a model's time goes, ggml op by op, prefill and decode apart.
     ///
@@ -248,31 +252,6 @@ struct ProfileArgs {
     json: bool,
 }
 
-struct Bar(ProgressBar);
-
-impl Progress for Bar {
-    fn run_started(&self, model: &str, repetition: u32) {
-        self.0.set_message(format!("{model} rep {repetition}"));
-    }
-    fn prompt_done(&self) {
-        self.0.inc(1);
-    }
-    fn prompts_not_needed(&self, prompts: u64) {
-        self.0.set_length(self.0.length().unwrap_or(0).saturating_sub(prompts));
-    }
-    fn run_finished(&self, outcome: &RunOutcome) {
-        if outcome.status != "ok" {
-            self.0.println(format!(
-                "run {} rep {}: {}: {}",
-                outcome.model,
-                outcome.repetition,
-                outcome.status,
-                outcome.reason.as_deref().unwrap_or("")
-            ));
-        }
-    }
-}
-
 /// Whether `backend` can run here: compiled in (or, with `dynamic-link`, present in the llama.cpp
 /// libraries loaded at run time) and with a device. Checked before any run, so that a campaign
 /// never falls back silently to the CPU.
@@ -336,10 +315,9 @@ fn score(args: ScoreArgs) -> ExitCode {
         }
     }
     let references = score::references(&sets);
-    let bar = if std::io::stderr().is_terminal() { ProgressBar::new_spinner() } else { ProgressBar::hidden() };
-    bar.set_style(ProgressStyle::with_template("{spinner} scored {pos} generations [{elapsed}]").expect("valid template"));
-    let summary = score::score_dataset(&args.dir, &scorer, &references, &mut |n| bar.inc(n as u64));
-    bar.finish_and_clear();
+    let mut progress = progress::ScoreProgress::new();
+    let summary = score::score_dataset(&args.dir, &scorer, &references, &mut |n| progress.scored(n));
+    progress.finish();
     match summary {
         Err(e) => fail(e),
         Ok(s) => {
@@ -451,15 +429,9 @@ fn run(args: RunArgs) -> ExitCode {
     if let Some(rule) = rule {
         campaign.repetitions = Repetitions::Auto(rule);
     }
-    // With --reps auto, each model's maximum; a cell that stops earlier shortens the bar.
-    let total = (campaign.models.len() * campaign.repetitions.max() as usize * campaign.prompts.prompts.len()) as u64;
-    let bar = if std::io::stderr().is_terminal() { ProgressBar::new(total) } else { ProgressBar::hidden() };
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} prompts  {elapsed} elapsed, ETA {eta}  {msg}")
-            .expect("valid template"),
-    );
-    let result = campaign::run(&campaign, &host, &Bar(bar.clone()));
-    bar.finish_and_clear();
+    let progress = progress::for_campaign(&campaign);
+    let result = campaign::run(&campaign, &host, progress.as_ref());
+    drop(progress);
     match result {
         Err(e) => {
             eprintln!("collect run: {e}");

@@ -130,13 +130,15 @@ pub struct Summary {
     pub cells: Vec<CellOutcome>,
 }
 
-/// Receives progress (the CLI draws a bar; tests ignore it).
+/// Receives progress (the CLI draws a bar on a terminal, else prints a line per finished run).
 pub trait Progress {
     fn run_started(&self, model: &str, repetition: u32);
     fn prompt_done(&self);
     fn run_finished(&self, outcome: &RunOutcome);
     /// `--reps auto` stopped a cell before its maximum: its remaining runs' prompts will not run.
     fn prompts_not_needed(&self, _prompts: u64) {}
+    /// A planned run is already stored and is skipped (its prompts are then reported done).
+    fn run_skipped(&self, _model: &str, _repetition: u32) {}
 }
 
 impl Campaign {
@@ -273,6 +275,7 @@ pub fn run(c: &Campaign, host: &HostFingerprint, progress: &dyn Progress) -> Res
                 if let Some(rule) = rule.as_mut() {
                     rule.stored(&run.run_id);
                 }
+                progress.run_skipped(&run.model_name, repetition);
                 for _ in 0..c.prompts.prompts.len() {
                     progress.prompt_done();
                 }
