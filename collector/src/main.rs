@@ -215,8 +215,16 @@ struct MeasureArgs {
     /// the share of the file that was resident when its worker started (model_resident_fraction);
     /// where the file could not be dropped, the run says why (cold_start_failure_reason). Cold
     /// and warm loads are different cells in the report.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "warm")]
     cold: bool,
+    /// Warm loads: read each model file through the OS page cache before every run, so the load
+    /// finds it in memory even where the kernel reclaims idle file pages between runs (proactive
+    /// reclaim such as DAMON, or the other models of the campaign). Without it, the first run of
+    /// each model, or every run where memory is short, may start partly cached and become a cell
+    /// of its own. Runs record the resident share as always; a file larger than the memory the
+    /// kernel gives the cache stays partly resident, and its runs show it.
+    #[arg(long)]
+    warm: bool,
 }
 
 #[derive(clap::Args)]
@@ -412,6 +420,7 @@ fn campaign_from(m: MeasureArgs, default_protocol: ProtocolArg, reps: Option<u32
         telemetry,
         run_timeout: Duration::from_secs(m.run_timeout),
         cold: m.cold,
+        warm: m.warm,
         worker_exe,
     };
     Ok((campaign, host))

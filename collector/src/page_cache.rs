@@ -13,6 +13,8 @@
 //! - the mapping is unmapped on every path after a successful `mmap`, and the descriptor is a
 //!   `File` closed by drop.
 //!
+//! [`preload`] reads the file through the page cache with ordinary reads (`--warm`).
+//!
 //! [`evict`] writes back the file's dirty pages (`fdatasync`), then calls
 //! `posix_fadvise(POSIX_FADV_DONTNEED)` on a read-only descriptor: the kernel drops the file's
 //! *clean, unmapped* pages. Pages that another process has mapped (a running
@@ -70,6 +72,25 @@ pub fn residency(path: &Path) -> Result<Residency, String> {
     }
     let resident = vec.iter().filter(|b| **b & 1 == 1).count();
     Ok(Residency { resident_pages: resident as u64, total_pages: pages as u64 })
+}
+
+/// Reads the whole file through the page cache (a warm start for the load that follows), then
+/// measures what is resident: all of it unless the file does not fit in the memory the kernel
+/// will give the cache, which the residency then shows. Plain buffered reads, no unsafe code.
+pub fn preload(path: &Path) -> Result<Residency, String> {
+    use std::io::Read;
+    let mut file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("{}: read: {e}", path.display())),
+        }
+    }
+    drop(file);
+    residency(path)
 }
 
 /// Asks the kernel to drop the file's pages from the page cache, then measures what is left.

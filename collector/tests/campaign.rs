@@ -277,20 +277,18 @@ fn cold_and_warm_starts_are_recorded() {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let model = dir.path().join(SMOL);
     std::fs::copy(models_dir().join(SMOL), &model).unwrap();
-    let run_once = |out: &Path, cold: bool| -> Run {
+    let run_once = |out: &Path, flag: Option<&str>| -> Run {
         let mut args = vec![
             "run", "--protocol", "quick", "--reps", "1", "--n-prompts", "1", "--max-tokens", "4",
             "--model", model.to_str().unwrap(), "--device-label", "CI test host", "--out", out.to_str().unwrap(),
         ];
-        if cold {
-            args.push("--cold");
-        }
+        args.extend(flag);
         let o = collect(&args);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert_valid(out);
         read_table::<Run>(out).unwrap().remove(0)
     };
-    let cold = run_once(&dir.path().join("cold"), true);
+    let cold = run_once(&dir.path().join("cold"), Some("--cold"));
     assert_eq!(cold.cold_start_requested, Some(true));
     let cold_resident = cold.model_resident_fraction.unwrap();
     match &cold.cold_start_failure_reason {
@@ -298,8 +296,20 @@ fn cold_and_warm_starts_are_recorded() {
         Some(why) => eprintln!("cold start not possible here: {}; {cold_resident} resident", why.0),
     }
     std::io::Read::read_to_end(&mut std::fs::File::open(&model).unwrap(), &mut Vec::new()).unwrap();
-    let warm = run_once(&dir.path().join("warm"), false);
+    let warm = run_once(&dir.path().join("warm"), None);
     assert_eq!((warm.cold_start_requested, warm.cold_start_failure_reason.clone()), (Some(false), None));
     assert_eq!(warm.model_resident_fraction, Some(1.0));
     eprintln!("load: cold {:.1} ms ({cold_resident:.3} resident), warm {:.1} ms", cold.load_ms.unwrap(), warm.load_ms.unwrap());
+
+    // --warm: the file dropped just before the campaign is read back before the run, so the run
+    // starts warm whatever happened to the cache in between.
+    let dropped = edgebench_collector::page_cache::evict(&model).map(|r| r.fraction());
+    let preloaded = run_once(&dir.path().join("preloaded"), Some("--warm"));
+    assert_eq!(preloaded.model_resident_fraction, Some(1.0), "after a drop to {dropped:?}");
+    assert_eq!(preloaded.cold_start_requested, Some(false));
+    // Both at once make no sense, and are refused before anything runs.
+    let both = collect(&["run", "--cold", "--warm", "--model", model.to_str().unwrap(), "--device-label", "x", "--out", dir.path().join("both").to_str().unwrap()]);
+    assert_eq!(both.status.code(), Some(2), "{}", String::from_utf8_lossy(&both.stderr));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("cannot be used with"), "{}", String::from_utf8_lossy(&both.stderr));
+    assert!(!dir.path().join("both").exists());
 }

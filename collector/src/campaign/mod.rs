@@ -64,6 +64,9 @@ pub struct Campaign {
     /// Drop each model file from the OS page cache before each run (a cold load), where the OS
     /// allows it; every run records how much of the file was resident when its worker started.
     pub cold: bool,
+    /// Read each model file through the page cache before each run (a warm load even where the
+    /// kernel reclaims idle file pages between runs); exclusive with `cold`.
+    pub warm: bool,
     /// The executable that runs `worker` (this binary).
     pub worker_exe: PathBuf,
 }
@@ -338,7 +341,7 @@ fn execute(c: &Campaign, model: &ModelFile, mut run: Run, progress: &dyn Progres
     let state_start = device_state::read_state(&Default::default());
     let job = c.job(model, false);
     let oom_before = oom_kills();
-    rows::page_cache_state(c, model, &mut run);
+    rows::page_cache_state(c, model, &mut run)?;
     run.started_at = UtcMicros::now();
     let mut on_event = |event: &Event| {
         if matches!(event, Event::Generation { .. } | Event::GenerationFailed { .. }) {

@@ -235,19 +235,25 @@ pub(super) fn planned_run(c: &Campaign, model: &ModelFile, repetition: u32, p: &
     }
 }
 
-/// Drops the model file from the page cache first when the campaign asks for cold loads, then
-/// records how much of the file is resident as the worker is about to start. Measured in the
-/// parent just before the spawn: nothing reads the file in between but the worker's load.
-pub(super) fn page_cache_state(c: &Campaign, model: &ModelFile, run: &mut Run) {
+/// Drops the model file from the page cache first when the campaign asks for cold loads, or
+/// reads it through the cache when it asks for warm ones, then records how much of the file is
+/// resident as the worker is about to start. Measured in the parent just before the spawn:
+/// nothing reads the file in between but the worker's load. A file that cannot be read for a
+/// warm load ends the campaign: its worker could not load it either.
+pub(super) fn page_cache_state(c: &Campaign, model: &ModelFile, run: &mut Run) -> Result<(), String> {
     if c.cold
         && let Err(why) = page_cache::evict(&model.path)
     {
         run.cold_start_failure_reason = Some(Text(why));
     }
+    if c.warm {
+        page_cache::preload(&model.path).map_err(|e| format!("--warm: {e}"))?;
+    }
     match page_cache::residency(&model.path) {
         Ok(r) => run.model_resident_fraction = Some(r.fraction()),
         Err(why) => run.model_resident_null_reason = Some(Text(format!("mincore over the model file failed: {why}"))),
     }
+    Ok(())
 }
 
 /// One row per prompt: measured, failed, or in flight when the worker died.
