@@ -50,10 +50,10 @@ echo "synth done after $(( $(date +%s) - start )) s"
 pack() { [ -d "$ds/v1" ] && tar czf "$out/synth-shards.tgz.tmp" -C "$ds" v1 2>/dev/null && mv "$out/synth-shards.tgz.tmp" "$out/synth-shards.tgz"; }
 ( while sleep 20; do pack; done ) &
 packer=$!
-run run --backend cuda "${files[@]}" --device-label "$label" --protocol quick --reps "${REPS:-7}" --out "$ds" 2>&1 | tail -2
+run run --backend cuda "${files[@]}" --device-label "$label" --protocol quick --reps "${REPS:-7}" --warm --out "$ds" 2>&1 | tail -2
 echo "cuda runs done after $(( $(date +%s) - start )) s"
 run run --backend cpu --model "$syn/qwen2.5-0.5b.q8_0.seed0.synthetic.gguf" --model "$syn/qwen2.5-1.5b.q8_0.seed0.synthetic.gguf" \
     --model "$syn/qwen2.5-3b.q8_0.seed0.synthetic.gguf" --model "$syn/gemma-2-2b.q8_0.seed0.synthetic.gguf" \
-    --device-label "$label" --protocol quick --reps "${REPS:-7}" --out "$ds" 2>&1 | tail -2
+    --device-label "$label" --protocol quick --reps "${REPS:-7}" --warm --out "$ds" 2>&1 | tail -2
 echo "cpu runs done after $(( $(date +%s) - start )) s"
 kill $packer 2>/dev/null; pack; ls -la "$out"
