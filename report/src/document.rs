@@ -96,6 +96,31 @@ pub struct TableDoc {
     pub rows: Vec<RowDoc>,
     /// Shown instead of the rows when there are none.
     pub empty_message: String,
+    /// How many leading columns group the rows: in the PDF and HTML, a value equal to the one in
+    /// the row above is left blank, so that a run of rows about one thing reads as one block
+    /// (and takes the height of its longest row once, not on every row). The CSV keeps every
+    /// value, one self-contained row per line.
+    pub group_columns: usize,
+    /// Per row, how many of its leading `group_columns` cells repeat the row above (each of
+    /// them and every one before it equal): what the PDF and HTML leave blank. Filled by
+    /// [`TableDoc::mark_repeats`] once the rows are final.
+    pub repeats: Vec<usize>,
+}
+
+impl TableDoc {
+    /// Fills [`TableDoc::repeats`] from the rows. A cell counts as repeated only when all cells
+    /// before it repeat too, so that a blank always means "as above" for the whole row prefix.
+    pub fn mark_repeats(&mut self) {
+        self.repeats = (0..self.rows.len())
+            .map(|i| match i.checked_sub(1).map(|p| &self.rows[p]) {
+                None => 0,
+                Some(above) => {
+                    let row = &self.rows[i];
+                    (0..self.group_columns.min(row.cells.len())).take_while(|&c| above.cells.get(c) == row.cells.get(c)).count()
+                }
+            })
+            .collect();
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -183,6 +208,7 @@ pub fn build(analysis: &Analysis) -> ReportDocument {
     tables.extend(fusion_tables);
     tables.push(measure_table::ratio_table(analysis));
     tables.push(published::published_table(analysis));
+    tables.iter_mut().for_each(TableDoc::mark_repeats);
 
     let verdict_counts = [Verdict::Supported, Verdict::Contradicted, Verdict::InsufficientData]
         .into_iter()
@@ -298,5 +324,44 @@ fn dataset_unit(metric: Metric) -> &'static str {
     match metric {
         Metric::PeakCpuMemory | Metric::PeakGpuMemory => "bytes",
         m => m.unit(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(rows: &[[&str; 3]], group_columns: usize) -> TableDoc {
+        let mut t = TableDoc {
+            id: "t".to_owned(),
+            title: String::new(),
+            caption: String::new(),
+            columns: vec!["a".to_owned(), "b".to_owned(), "c".to_owned()],
+            rows: rows.iter().map(|r| RowDoc { cells: r.iter().map(|c| (*c).to_owned()).collect(), published: false }).collect(),
+            empty_message: String::new(),
+            group_columns,
+            repeats: Vec::new(),
+        };
+        t.mark_repeats();
+        t
+    }
+
+    #[test]
+    fn a_cell_repeats_only_when_every_cell_before_it_does() {
+        let rows = [
+            ["size", "VM", "load"],
+            ["size", "VM", "TPOT"],
+            ["size", "H100", "load"],
+            // "VM" equals the row two above, not the row above: shown.
+            ["size", "VM", "load"],
+            // Same second cell as above under another first cell: shown, or the blank would
+            // claim the wrong comparison.
+            ["precision", "VM", "load"],
+        ];
+        assert_eq!(table(&rows, 2).repeats, [0, 2, 1, 1, 0]);
+        // The third column is not a grouping column: never blank, even when equal.
+        assert_eq!(table(&[["x", "y", "z"], ["x", "y", "z"]], 2).repeats, [0, 2]);
+        assert_eq!(table(&rows, 0).repeats, [0, 0, 0, 0, 0]);
+        assert!(table(&[], 2).repeats.is_empty());
     }
 }

@@ -258,3 +258,41 @@ fn the_appendix_takes_at_most_a_quarter_of_the_pdf_and_the_page_shows_every_entr
     }
     assert!(!html.contains("id=\"table-published\""), "the page shows the appendix, not the wide table");
 }
+
+/// The ratios appendix prints each pair of cells once, its metrics one under the other: what
+/// both cells share in one column, each side's own part in the next two, and blanks (in the PDF
+/// and HTML only) where a row repeats the pair above. The CSV keeps every value on every row.
+#[test]
+fn the_ratio_table_prints_each_pair_once_and_the_csv_keeps_every_value() {
+    let (analysis, doc) = committed();
+    let ratios = table(doc, "ratios");
+    assert_eq!(ratios.columns[..5], ["Comparison", "Shared by both", "Cell", "Against", "Metric"], "{:?}", ratios.columns);
+    assert_eq!((ratios.group_columns, ratios.repeats.len()), (4, ratios.rows.len()));
+    assert_eq!(ratios.rows.len(), analysis.ratios.len(), "one row per ratio");
+    // Each pair is one contiguous block: its rows repeat all four leading cells of the first.
+    let pair = |i: usize| ratios.rows[i].cells[..4].to_vec();
+    let mut seen = BTreeSet::new();
+    for i in 0..ratios.rows.len() {
+        let continues = i > 0 && pair(i) == pair(i - 1);
+        assert_eq!(ratios.repeats[i] == 4, continues, "row {i}: {:?}", ratios.rows[i].cells);
+        assert!(continues || seen.insert(pair(i)), "the pair {:?} comes back after another", pair(i));
+        assert!(!ratios.rows[i].cells[2].is_empty() && !ratios.rows[i].cells[3].is_empty());
+    }
+    assert!(seen.len() * 3 < ratios.rows.len(), "pairs have several metrics each: {} pairs, {} rows", seen.len(), ratios.rows.len());
+
+    let out = tempfile::tempdir().unwrap();
+    report_build(&workspace().join("dataset"), out.path());
+    let csv = std::fs::read_to_string(out.path().join("tables/ratios.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let mut n = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        assert!(!record[0].is_empty() && !record[2].is_empty() && !record[3].is_empty() && !record[4].is_empty(), "{record:?}");
+        n += 1;
+    }
+    assert_eq!(n, ratios.rows.len());
+    let html = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    let blanks = html.matches(r#"<td class="as-above"></td>"#).count();
+    assert_eq!(blanks, doc.tables.iter().flat_map(|t| &t.repeats).sum::<usize>(), "each repeated cell is blank in the HTML");
+    assert!(blanks > 0);
+}

@@ -160,5 +160,7 @@ fn table(analysis: &Analysis) -> TableDoc {
         },
         rows,
         empty_message: "No run in the dataset has a TPOT yet, so there is no energy per token to show.".to_owned(),
+        group_columns: 0,
+        repeats: Vec::new(),
     }
 }

@@ -488,6 +488,8 @@ fn point_table(analysis: &Analysis) -> TableDoc {
         columns: POINT_COLUMNS.map(String::from).to_vec(),
         rows,
         empty_message: "No fusion micro-benchmark in the dataset yet.".to_owned(),
+        group_columns: 0,
+        repeats: Vec::new(),
     }
 }
 
@@ -538,5 +540,7 @@ fn sweep_table(analysis: &Analysis) -> TableDoc {
         .to_vec(),
         rows,
         empty_message: "No fusion micro-benchmark in the dataset yet.".to_owned(),
+        group_columns: 0,
+        repeats: Vec::new(),
     }
 }

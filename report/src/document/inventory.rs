@@ -40,6 +40,8 @@ pub(super) fn coverage_table(analysis: &Analysis) -> TableDoc {
         columns,
         rows,
         empty_message: "The dataset holds no runs yet.".to_owned(),
+        group_columns: 0,
+        repeats: Vec::new(),
     }
 }
 
@@ -95,6 +97,8 @@ pub(super) fn models_table(analysis: &Analysis) -> TableDoc {
         columns: ["Model", "Name in rows", "Weights", "Architecture", "Parameters", "Quantisation", "Size", "sha256", "File"].map(String::from).to_vec(),
         rows,
         empty_message: "No model has been measured yet.".to_owned(),
+        group_columns: 0,
+        repeats: Vec::new(),
     }
 }
 
@@ -125,5 +129,7 @@ pub(super) fn devices_table(analysis: &Analysis) -> TableDoc {
         columns: ["Device", "CPU", "Cores", "RAM", "GPU", "OS", "Host sha256"].map(String::from).to_vec(),
         rows,
         empty_message: "No device has been measured yet.".to_owned(),
+        group_columns: 0,
+        repeats: Vec::new(),
     }
 }

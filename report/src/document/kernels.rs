@@ -182,6 +182,8 @@ fn class_table(analysis: &Analysis) -> TableDoc {
         columns: header,
         rows,
         empty_message: "No kernel profile in the dataset yet.".to_owned(),
+        group_columns: 0,
+        repeats: Vec::new(),
     }
 }
 
@@ -226,6 +228,8 @@ fn top_kernels_table(analysis: &Analysis) -> TableDoc {
         .to_vec(),
         rows,
         empty_message: "No kernel profile in the dataset yet.".to_owned(),
+        group_columns: 0,
+        repeats: Vec::new(),
     }
 }
 
@@ -295,6 +299,8 @@ fn quality_table(analysis: &Analysis) -> TableDoc {
         .to_vec(),
         rows,
         empty_message: "No kernel profile in the dataset yet.".to_owned(),
+        group_columns: 0,
+        repeats: Vec::new(),
     }
 }
 
@@ -348,6 +354,8 @@ fn ncu_table(analysis: &Analysis) -> TableDoc {
         columns,
         rows,
         empty_message: "No Nsight Compute capture in the dataset yet.".to_owned(),
+        group_columns: 0,
+        repeats: Vec::new(),
     }
 }
 

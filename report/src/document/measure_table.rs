@@ -116,6 +116,8 @@ pub(super) fn metric_table(analysis: &Analysis, metric: Metric) -> TableDoc {
         },
         rows,
         empty_message: format!("No run in the dataset has a {} yet.", metric.label()),
+        group_columns: 0,
+        repeats: Vec::new(),
     }
 }
 
@@ -201,20 +203,43 @@ fn join_words(items: &[String]) -> String {
     }
 }
 
+/// A ratio's two cells as (what both share, the first cell's own part, the second's): the
+/// platform and the two models when they ran on one platform (sizes, precisions, families), the
+/// model and the two platforms when one model ran on two (back-ends, power modes), else nothing
+/// shared and both whole labels.
+fn ratio_sides(r: &crate::analysis::Ratio) -> (String, String, String) {
+    let (a, b) = (&r.numerator, &r.denominator);
+    if a.platform() == b.platform() {
+        (a.platform().label(), a.model_key().label(), b.model_key().label())
+    } else if a.model_key() == b.model_key() {
+        (a.model_key().label(), a.platform().label(), b.platform().label())
+    } else {
+        let whole = |k: &crate::analysis::CellKey| format!("{}, {}", k.platform().label(), k.model_key().label());
+        (String::new(), whole(a), whole(b))
+    }
+}
+
 pub(super) fn ratio_table(analysis: &Analysis) -> TableDoc {
     let zero_width = |r: &&crate::analysis::Ratio| r.estimate.interval.is_some_and(|i| format::zero_width(i.low, i.high));
-    let rows = analysis
-        .ratios
-        .iter()
-        .map(|r| RowDoc {
-            cells: vec![
-                r.comparison.title().to_owned(),
-                r.metric.label().to_owned(),
-                format!("{}, {}", r.numerator.platform().label(), r.numerator.model_key().label()),
-                format!("{}, {}", r.denominator.platform().label(), r.denominator.model_key().label()),
-                format!("{}{}", format::ratio(&r.estimate), if zero_width(&r) { ZERO_WIDTH_MARK } else { "" }),
-            ],
-            published: false,
+    // One block per pair of cells, its metrics one under the other: the pair's labels, the
+    // long part, are then printed once (see `TableDoc::group_columns`).
+    let mut ordered: Vec<(usize, &crate::analysis::Ratio)> = analysis.ratios.iter().enumerate().collect();
+    ordered.sort_by(|(i, a), (j, b)| (a.comparison, &a.numerator, &a.denominator, i).cmp(&(b.comparison, &b.numerator, &b.denominator, j)));
+    let rows = ordered
+        .into_iter()
+        .map(|(_, r)| {
+            let (shared, cell, against) = ratio_sides(r);
+            RowDoc {
+                cells: vec![
+                    r.comparison.title().to_owned(),
+                    shared,
+                    cell,
+                    against,
+                    r.metric.label().to_owned(),
+                    format!("{}{}", format::ratio(&r.estimate), if zero_width(&r) { ZERO_WIDTH_MARK } else { "" }),
+                ],
+                published: false,
+            }
         })
         .collect();
     let levels: Vec<f64> = analysis.ratios.iter().filter_map(|r| r.estimate.interval.map(|i| i.level)).collect();
@@ -240,14 +265,16 @@ pub(super) fn ratio_table(analysis: &Analysis) -> TableDoc {
         id: "ratios".to_owned(),
         title: "Ratios".to_owned(),
         caption: format!(
-            "Ratio of medians (first cell / second cell) for cells that differ in one factor ({}), with a conservative {}% interval (each median's interval at 97.5%, Bonferroni).{coverage}{zero_width_note} Both cells of a ratio have weights of the same origin.{}",
+            "Ratio of medians (cell / against) for cells that differ in one factor ({}), with what both cells share in its own column and each pair's metrics in one block, with a conservative {}% interval (each median's interval at 97.5%, Bonferroni).{coverage}{zero_width_note} Both cells of a ratio have weights of the same origin.{}",
             Comparison::ALL.iter().map(|c| c.title()).collect::<Vec<_>>().join("; "),
             format::level(LEVEL),
             synthetic_note(analysis.ratios.iter().any(|r| r.numerator.weights == WeightsOrigin::Synthetic))
         ),
-        columns: ["Comparison", "Metric", "Cell", "Against", &format!("Ratio [{}]", interval_header())].map(String::from).to_vec(),
+        columns: ["Comparison", "Shared by both", "Cell", "Against", "Metric", &format!("Ratio [{}]", interval_header())].map(String::from).to_vec(),
         rows,
         empty_message: "No two cells differ in exactly one factor yet.".to_owned(),
+        group_columns: 4,
+        repeats: Vec::new(),
     }
 }
 

@@ -199,6 +199,8 @@ pub(super) fn published_table(analysis: &Analysis) -> TableDoc {
         columns: ["Ref", "Source", "Device", "Back-end", "Mode", "Model", "Metric", "Value", "Quote", "Ambiguity"].map(String::from).to_vec(),
         rows,
         empty_message: "The dataset holds no published values yet.".to_owned(),
+        group_columns: 0,
+        repeats: Vec::new(),
     }
 }
 
