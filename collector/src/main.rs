@@ -470,6 +470,14 @@ fn run(args: RunArgs) -> ExitCode {
 }
 
 fn profile(args: ProfileArgs) -> ExitCode {
+    // A capture times ops, not loads, and does not record the page cache: accepting the flags
+    // would let a user believe a cold or warm profile was taken.
+    if args.measure.cold || args.measure.warm {
+        return usage(
+            "profile",
+            "--cold and --warm set the page cache for `collect run`'s load times; a profile times ops after the load, so leave them out".to_owned(),
+        );
+    }
     // Profiling workers sample no telemetry: their timings are distorted by design.
     let (campaign, host) = match campaign_from(args.measure, ProtocolArg::Quick, Some(args.captures), 0.0, false) {
         Ok(c) => c,

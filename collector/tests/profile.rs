@@ -120,6 +120,8 @@ fn profile_refuses_bad_input_before_starting_a_worker() {
         (vec!["profile", "--model", not_gguf.to_str().unwrap(), "--device-label", "x", "--out", dir], "notes.txt"),
         (vec!["profile", "--model", not_gguf.to_str().unwrap(), "--device-label", " ", "--out", dir], "--device-label must not be empty"),
         (vec!["profile", "--model", not_gguf.to_str().unwrap(), "--device-label", "x", "--captures", "0", "--out", dir], "at least 1"),
+        (vec!["profile", "--model", not_gguf.to_str().unwrap(), "--device-label", "x", "--warm", "--out", dir], "--cold and --warm set the page cache"),
+        (vec!["profile", "--model", not_gguf.to_str().unwrap(), "--device-label", "x", "--cold", "--out", dir], "a profile times ops after the load"),
     ];
     for (args, expected) in cases {
         let o = collect(&args);
