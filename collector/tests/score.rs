@@ -2,7 +2,7 @@
 //! then the real scorer (all-MiniLM-L6-v2 from `EDGEBENCH_MODELS`, fetched by
 //! `scripts/fetch-models.sh`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use edgebench_dataset::schema::v1::{Generation, GenerationStatus};
@@ -10,15 +10,8 @@ use edgebench_dataset::shard::Limits;
 use edgebench_dataset::{read_table, validate};
 use edgebench_scorer::Scorer;
 
-const SMOL: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
-
-fn models_dir() -> PathBuf {
-    let dir = std::env::var_os("EDGEBENCH_MODELS").map(PathBuf::from).unwrap_or_else(|| {
-        panic!("EDGEBENCH_MODELS is not set: run the tests with `bash scripts/test.sh`, which fetches the test models")
-    });
-    assert!(dir.join(SMOL).is_file(), "{} is missing: run scripts/fetch-models.sh", dir.join(SMOL).display());
-    dir
-}
+mod common;
+use common::{SMOL, models_dir};
 
 fn collect(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_collect")).args(args).env("EDGEBENCH_MODELS", models_dir()).output().unwrap()
