@@ -12,7 +12,10 @@
 # libraries with CUDA and runs the collector on them:
 #
 #     scripts/cuda-libs.sh build LLAMA_SRC BUILD_DIR
-#     scripts/cuda-libs.sh run BUILD_DIR COLLECT_BINARY [collect run arguments…]
+#     scripts/cuda-libs.sh run BUILD_DIR COLLECT_BINARY COMMAND [arguments…]
+#
+# where COMMAND [arguments…] is any collect command line, e.g. `run --backend cuda --model m.gguf
+# --device-label "…"` or `synth --preset qwen2.5-1.5b --type q8_0 …`.
 #
 # `run` puts BUILD_DIR/bin first on LD_LIBRARY_PATH and names the build's CMakeCache.txt in
 # EDGEBENCH_LLAMA_CMAKE_CACHE, from which every run's llama_build_flags provenance is read.
@@ -22,7 +25,7 @@
 set -euo pipefail
 
 usage() {
-    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -48,7 +51,7 @@ build)
     ls "$build"/bin/lib*.so* >&2
     ;;
 run)
-    [ $# -ge 3 ] || usage
+    [ $# -ge 4 ] || usage
     build=$2
     collect=$3
     shift 3
@@ -61,7 +64,7 @@ run)
         echo "cuda-libs: $collect needs libraries that $build/bin does not hold" >&2
         exit 2
     fi
-    exec "$collect" run --backend cuda "$@"
+    exec "$collect" "$@"
     ;;
 *)
     usage

@@ -38,7 +38,7 @@ done
 }
 
 rm -rf "$carry" && mkdir -p "$carry/tokenizers"
-echo "device-prepare: building the collector with dynamic-link (a few minutes on 2 cores)" >&2
+echo "device-prepare: building the collector with dynamic-link (about 12 minutes on 2 cores from a target without release builds, less after one)" >&2
 cargo build --release -p collector --features dynamic-link
 cp target/release/collect "$carry/collect"
 
@@ -58,7 +58,7 @@ for m in SmolLM2-135M-Instruct.Q4_1 gemma-3-270m-q4_k_m; do
     "$python" scripts/tokenizer-gguf.py "$models/$m.gguf" "$carry/tokenizers/$m.tokenizer.gguf"
 done
 
-du -sh "$carry"/* "$carry"
+du -sh "$carry"/*
 total=$(du -sb "$carry" | cut -f1)
 if [ "$total" -gt $((60 * 1024 * 1024)) ]; then
     echo "device-prepare: $carry is $total bytes, over what the device tool carries (64 MiB with the working tree)" >&2
