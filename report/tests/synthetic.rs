@@ -74,6 +74,19 @@ fn trained_and_synthetic_weights_of_one_name_and_quantisation_are_two_cells_labe
     let bf16: Vec<_> = a.ratios.iter().filter(|r| r.comparison == Comparison::Bf16VsQ8).collect();
     assert!(!bf16.is_empty() && bf16.iter().all(|r| r.denominator.weights == WeightsOrigin::Synthetic));
 
+    // Gemma against Qwen per parameter: a cost is divided by the parameters, a rate multiplied
+    // (the work per second), so the decode-rate ratio stays the inverse of the TPOT ratio.
+    let family = |metric: Metric| {
+        a.ratios
+            .iter()
+            .find(|r| r.comparison == Comparison::GemmaVsQwen && r.metric == metric && r.numerator.backend == Backend::Cpu)
+            .unwrap_or_else(|| panic!("no Gemma/Qwen {metric:?} ratio"))
+            .estimate
+            .ratio
+    };
+    let (tpot, decode) = (family(Metric::TpotMs), family(Metric::DecodeTokensPerS));
+    assert!((tpot * decode - 1.0).abs() < 0.02, "TPOT {tpot} × decode rate {decode} per parameter should be 1");
+
     // The models table says which weights each file has, with preset and seed.
     let info = a.models.iter().find(|m| m.key == synthetic.key.model_key()).unwrap();
     assert_eq!((info.synthetic_preset.as_deref(), info.synthetic_seed), (Some("qwen2.5-0.5b"), Some(sx::SEED)));

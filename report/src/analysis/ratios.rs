@@ -36,9 +36,10 @@ pub(super) fn ratios(analysis: &Analysis) -> Vec<Ratio> {
         debug_assert_eq!(num.key.weights, den.key.weights, "a ratio never mixes trained and synthetic weights");
         let Some((num_per, den_per)) = units(analysis, comparison, num, den) else { return };
         for metric in Metric::ALL {
+            let Some(power) = per_unit_power(comparison, metric) else { continue };
             if let (Some(a), Some(b)) = (num.values.get(&metric), den.values.get(&metric)) {
-                let a: Vec<f64> = a.iter().map(|v| v / num_per).collect();
-                let b: Vec<f64> = b.iter().map(|v| v / den_per).collect();
+                let a: Vec<f64> = a.iter().map(|v| v / num_per.powi(power)).collect();
+                let b: Vec<f64> = b.iter().map(|v| v / den_per.powi(power)).collect();
                 if let Some(estimate) = stats::ratio(&a, &b, LEVEL) {
                     out.push(Ratio { comparison, metric, numerator: num.key.clone(), denominator: den.key.clone(), estimate });
                 }
@@ -120,6 +121,20 @@ fn units(analysis: &Analysis, comparison: Comparison, num: &Cell, den: &Cell) ->
     }
 }
 
+/// How a metric is put per unit of [`units`]: divided (1) for a cost — time, memory, power,
+/// energy — so that Gemma's cost per parameter meets Qwen's; multiplied (−1) for a rate, whose
+/// per-parameter form is the work done per second (tokens × parameters / s: a model twice the
+/// size at the same rate does twice the work), so that the rate ratio stays the inverse of the
+/// time ratio; `None` for relevance, a quality that no parameter count scales, which the family
+/// comparison leaves out. Every other comparison takes every metric as it is (its units are 1).
+fn per_unit_power(comparison: Comparison, metric: Metric) -> Option<i32> {
+    match (comparison, metric) {
+        (Comparison::GemmaVsQwen, m) if m.is_quality() => None,
+        (Comparison::GemmaVsQwen, Metric::PrefillTokensPerS | Metric::DecodeTokensPerS) => Some(-1),
+        _ => Some(1),
+    }
+}
+
 /// Same platform and weights origin: the two cells may be compared.
 fn comparable(a: &Cell, b: &Cell) -> bool {
     a.key.platform() == b.key.platform() && a.key.weights == b.key.weights
@@ -179,4 +194,26 @@ fn family_pairs(analysis: &Analysis) -> Vec<(&Cell, &Cell)> {
         }
     }
     pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_family_comparison_is_per_parameter_and_rates_scale_the_other_way() {
+        for metric in Metric::ALL {
+            let expected = if metric.is_quality() {
+                None
+            } else if matches!(metric, Metric::PrefillTokensPerS | Metric::DecodeTokensPerS) {
+                Some(-1)
+            } else {
+                Some(1)
+            };
+            assert_eq!(per_unit_power(Comparison::GemmaVsQwen, metric), expected, "{metric:?}");
+            for other in Comparison::ALL.into_iter().filter(|c| *c != Comparison::GemmaVsQwen) {
+                assert_eq!(per_unit_power(other, metric), Some(1), "{other:?} {metric:?}");
+            }
+        }
+    }
 }
