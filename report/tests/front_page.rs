@@ -73,6 +73,14 @@ fn the_front_page_names_the_paper_the_data_and_the_versions() {
     let llama = format!("llama-cpp-sys-2 {}", cargo_lock_version("llama-cpp-sys-2"));
     assert!(first.contains(&collector) && first.contains(&llama), "page 1 lacks {collector:?} or {llama:?}:\n{first}");
 
+    // The contents count machines (distinct device labels of the completed runs), not platforms,
+    // which page-cache states and protocols split further.
+    let data = edgebench_report::load::Dataset::load(&dataset).unwrap();
+    let devices: std::collections::BTreeSet<&str> =
+        data.runs.iter().filter(|r| r.status == edgebench_dataset::schema::v1::RunStatus::Ok).map(|r| r.device_label.as_str()).collect();
+    let counted = format!("{} devices,", devices.len());
+    assert!(devices.len() > 1 && first.contains(&counted), "page 1 lacks {counted:?}:\n{first}");
+
     // What the protocols mean.
     for protocol in ["the 50 built-in prompts", "Let's think step by step.", "at most 256 output tokens", "15 runs per cell"] {
         assert!(first.contains(protocol), "page 1 lacks the paper protocol's {protocol:?}:\n{first}");

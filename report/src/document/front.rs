@@ -148,13 +148,16 @@ fn provenance_lines(analysis: &Analysis) -> Vec<KeyValue> {
     let runs_ok: usize = analysis.cells.iter().map(|c| c.runs_ok).sum();
     let runs_failed: usize = analysis.cells.iter().map(|c| c.runs_failed).sum();
     let synthetic = analysis.cells.iter().filter(|c| c.key.weights == WeightsOrigin::Synthetic).count();
+    // Machines, not platforms: a platform also splits by back-end, power mode, protocol and
+    // page-cache state, which a reader counting the data's machines would not expect.
+    let devices: std::collections::BTreeSet<&str> = analysis.cells.iter().map(|c| c.key.device.as_str()).collect();
     lines.push(kv(
         "Contents",
         format!(
             "{} ({synthetic} with synthetic weights), {}, {}, {} completed and {runs_failed} failed",
             plural(analysis.cells.len(), "cell"),
             plural(analysis.model_keys().len(), "model"),
-            plural(analysis.platforms().len(), "platform"),
+            plural(devices.len(), "device"),
             plural(runs_ok, "run"),
         ),
     ));
