@@ -3,36 +3,21 @@
 //! links, found through that crate's `links = "llama"` metadata).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 #[path = "src/llama_cmake.rs"]
 mod llama_cmake;
 
-fn git(args: &[&str]) -> Option<String> {
-    let out = Command::new("git").args(args).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
+#[path = "../build-support/git_commit.rs"]
+mod git_commit;
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let repo = manifest_dir.parent().unwrap();
-    for watched in [".git/HEAD", ".git/index", ".git/refs"] {
-        let p = repo.join(watched);
-        if p.exists() {
-            println!("cargo:rerun-if-changed={}", p.display());
-        }
-    }
+    git_commit::watch(repo);
+    println!("cargo:rerun-if-changed=../build-support/git_commit.rs");
     // Empty when not built from a git checkout: `collect run` then refuses to measure, because
     // every run must name the code that measured it.
-    let commit = git(&["-C", repo.to_str().unwrap(), "rev-parse", "HEAD"])
-        .filter(|c| c.len() == 40)
-        .map(|c| {
-            let dirty = git(&["-C", repo.to_str().unwrap(), "status", "--porcelain", "--untracked-files=no"])
-                .is_some_and(|s| !s.is_empty());
-            if dirty { format!("{c}-dirty") } else { c }
-        })
-        .unwrap_or_default();
-    println!("cargo:rustc-env=EDGEBENCH_GIT_COMMIT={commit}");
+    println!("cargo:rustc-env=EDGEBENCH_GIT_COMMIT={}", git_commit::build_commit(repo));
 
     println!("cargo:rerun-if-env-changed=DEP_LLAMA_GGML_CMAKE_DIR");
     let (flags, binding_commit) = match std::env::var("DEP_LLAMA_GGML_CMAKE_DIR") {
